@@ -1,0 +1,1 @@
+//! syncd's one-shot pipeline: `source → render → plan → diff → apply → prune → history`.

@@ -1,0 +1,2 @@
+//! The `syncd` binary: command-line edge of the pipeline.
+fn main() {}
