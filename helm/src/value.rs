@@ -354,6 +354,50 @@ pub fn format_float_g(x: f64) -> String {
     out
 }
 
+/// Go's `strconv.Quote`: a double-quoted Go string literal (`%q`, sprig `quote`). Printable runes
+/// stay as they are; control and format characters become `\n`, `\x01`, `\u200b`-style escapes.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if !go_is_print(c) => {
+                if (c as u32) < 0x10000 {
+                    out.push_str(&format!("\\u{:04x}", c as u32));
+                } else {
+                    out.push_str(&format!("\\U{:08x}", c as u32));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Approximates Go's `unicode.IsPrint` for the ranges that occur in practice: C1 controls, the
+/// Unicode space separators other than ASCII space, and the common format characters are not
+/// printable.
+fn go_is_print(c: char) -> bool {
+    let u = c as u32;
+    !(c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(u, 0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e | 0x200b..=0x200f
+            | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb
+            | 0xe000..=0xf8ff | 0xfffe | 0xffff)
+        || (0xd800..=0xdfff).contains(&u))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +432,12 @@ mod tests {
         );
         assert_eq!(Value::map(m).to_string(), "map[a:[x 1] b:2]");
         assert_eq!(Value::Nil.to_string(), "<nil>");
+    }
+
+    #[test]
+    fn quote_matches_strconv_quote() {
+        assert_eq!(go_quote("a\"b\\c\n\t"), r#""a\"b\\c\n\t""#);
+        assert_eq!(go_quote("\x01é\u{200b}"), r#""\x01é\u200b""#);
     }
 
     #[test]
