@@ -1,1 +1,17 @@
-//! syncd's one-shot pipeline: `source → render → plan → diff → apply → prune → history`.
+//! syncd's one-shot pipeline: `source → render → plan → diff → apply → prune → history`, one
+//! module per stage with plain data between them, wired by [`engine`]. [`object`] is the shared
+//! vocabulary; [`cluster`] is the only module that talks to the API server.
+
+pub mod apply;
+pub mod cli;
+pub mod cluster;
+pub mod diff;
+pub mod engine;
+pub mod history;
+pub mod inventory;
+pub mod normalize;
+pub mod object;
+pub mod plan;
+pub mod prune;
+pub mod render;
+pub mod source;

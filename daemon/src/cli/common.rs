@@ -1,0 +1,91 @@
+//! Shared steps of the commands: loading and rendering a repo, connecting, styling output.
+
+use std::io::IsTerminal;
+
+use anyhow::Context;
+use syncd_config::{Repo, ResolvedApp, ResolvedEnv};
+
+use super::{ClusterArgs, Select};
+use crate::cluster::{Cluster, ConnectOptions};
+use crate::diff::Style;
+use crate::render::{render_app, RenderedApp};
+use crate::source::{open_local, SourceTree};
+
+/// A repo rendered for one environment: every selected app, all rendered before anything else
+/// happens, so one bad app stops the whole command before the cluster is touched.
+pub struct Loaded {
+    /// The source.
+    pub source: SourceTree,
+    /// The resolved environment.
+    pub env: ResolvedEnv,
+    /// Rendered apps, paired with their resolved definitions, in the environment's order.
+    pub apps: Vec<(ResolvedApp, RenderedApp)>,
+}
+
+/// Opens, validates, resolves and renders.
+pub fn load(select: &Select) -> anyhow::Result<Loaded> {
+    let source = open_local(&select.repo)?;
+    let repo = Repo::load(&source.root)?;
+    let env = repo.resolve(&select.env)?;
+    for wanted in &select.app {
+        if !env.apps.iter().any(|a| &a.name == wanted) {
+            anyhow::bail!(
+                "environment {} has no app {wanted:?} (it has: {})",
+                env.name,
+                env.apps.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    let mut apps = Vec::new();
+    for app in env.apps.iter().filter(|a| select.app.is_empty() || select.app.contains(&a.name)) {
+        let rendered = render_app(app, &source.root)
+            .with_context(|| format!("rendering {}/{}", env.name, app.name))?;
+        apps.push((app.clone(), rendered));
+    }
+    // One object may belong to only one app of an environment.
+    let mut owner = std::collections::HashMap::new();
+    for (app, rendered) in &apps {
+        for m in &rendered.manifests {
+            if let Some(other) = owner.insert(m.id.clone(), app.name.clone()) {
+                anyhow::bail!(
+                    "{} ({}) is rendered by two apps of {}: {other} and {}",
+                    m.id,
+                    m.origin,
+                    env.name,
+                    app.name
+                );
+            }
+        }
+    }
+    Ok(Loaded { source, env, apps })
+}
+
+/// Connects to the environment's cluster.
+pub async fn connect(args: &ClusterArgs, env_context: Option<&str>) -> anyhow::Result<Cluster> {
+    let opts = ConnectOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone().or_else(|| env_context.map(str::to_string)),
+    };
+    Ok(Cluster::connect(&opts).await?)
+}
+
+/// Colors when stdout is a terminal, `NO_COLOR` is unset and `--no-color` was not given.
+pub fn style(no_color: bool) -> Style {
+    if !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal() {
+        Style::Color
+    } else {
+        Style::Plain
+    }
+}
+
+/// A progress bar on stderr (hidden when stderr is not a terminal).
+pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(what.to_string());
+    bar
+}

@@ -1,0 +1,101 @@
+//! `syncd diff`: what a sync would change, as colored unified diffs and a one-line summary.
+
+use super::common::{connect, load, style};
+use super::SyncArgs;
+use crate::diff::{render_object_diff, Action, Change, Style};
+use crate::engine::{plan_app, AppPlan, PruneOverrides, Target};
+
+/// Tally of a diff across apps.
+#[derive(Default)]
+pub struct Tally {
+    create: usize,
+    update: usize,
+    recreate: usize,
+    prune: usize,
+    unchanged: usize,
+    conflicts: usize,
+    refused: usize,
+}
+
+impl Tally {
+    /// Adds one app's plan.
+    pub fn add(&mut self, plan: &AppPlan) {
+        for p in &plan.planned {
+            match p.action {
+                Action::Create => self.create += 1,
+                Action::Update => self.update += 1,
+                Action::Recreate => self.recreate += 1,
+                Action::Unchanged | Action::JobGone => self.unchanged += 1,
+                Action::Conflict => self.conflicts += 1,
+            }
+        }
+        self.prune += plan.prune.delete.len();
+        if plan.prune.refused.is_some() {
+            self.refused += 1;
+        }
+    }
+
+    /// Whether anything would change.
+    pub fn changes(&self) -> bool {
+        self.create + self.update + self.recreate + self.prune + self.conflicts > 0
+    }
+
+    /// `2 to create, 1 to update, 0 to recreate, 1 to prune, 40 unchanged`.
+    pub fn line(&self) -> String {
+        let mut s = format!(
+            "{} to create, {} to update, {} to recreate, {} to prune, {} unchanged",
+            self.create, self.update, self.recreate, self.prune, self.unchanged
+        );
+        if self.conflicts > 0 {
+            s.push_str(&format!(", {} in conflict", self.conflicts));
+        }
+        if self.refused > 0 {
+            s.push_str(&format!(", prune refused in {} app(s)", self.refused));
+        }
+        s
+    }
+}
+
+/// Prints one app's plan as diffs.
+pub fn print_plan(plan: &AppPlan, style: Style) {
+    for d in plan.diffs() {
+        if d.change == Change::Update && !d.is_change() {
+            continue;
+        }
+        print!("{}", render_object_diff(&d, style));
+    }
+    for p in &plan.planned {
+        if p.action == Action::Conflict {
+            println!("conflict {}: {}", p.pair.desired.id, p.note.as_deref().unwrap_or(""));
+        }
+    }
+    if let Some(r) = &plan.prune.refused {
+        println!("prune refused for {}/{}: {r}", plan.target.env, plan.target.app);
+    }
+}
+
+/// Runs `syncd diff`.
+pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
+    let loaded = load(&args.select)?;
+    let cluster = connect(&args.cluster, loaded.env.kube_context.as_deref()).await?;
+    let style = style(args.no_color);
+    let overrides = PruneOverrides {
+        allow_empty: args.allow_empty_prune,
+        allow_over_budget: args.allow_prune_over_budget,
+    };
+    let mut tally = Tally::default();
+    for (app, rendered) in loaded.apps {
+        let target = Target {
+            env: loaded.env.name.clone(),
+            app: app.name.clone(),
+            state_namespace: loaded.env.state_namespace.clone(),
+            policy: app.policy.clone(),
+        };
+        let plan = plan_app(&cluster, target, rendered.manifests, overrides).await?;
+        print_plan(&plan, style);
+        tally.add(&plan);
+    }
+    println!("{}", tally.line());
+    tracing::debug!(requests = %cluster.stats().summary(), "diff done");
+    Ok(if tally.changes() { 1 } else { 0 })
+}

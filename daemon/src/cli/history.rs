@@ -1,0 +1,94 @@
+//! `syncd history` and `syncd rollback`: read and re-apply revisions stored in the cluster.
+
+use super::common::{connect, style};
+use super::diff::{print_plan, Tally};
+use super::sync::{print_report, run_plan};
+use super::{HistoryArgs, RollbackArgs};
+use crate::engine::{list_revisions, load_revision, outcome_word, plan_app, PruneOverrides, Provenance, Target};
+use crate::history::Outcome;
+
+/// Runs `syncd history`.
+pub async fn run(args: HistoryArgs) -> anyhow::Result<i32> {
+    let s = &args.state;
+    let cluster = connect(&s.cluster, None).await?;
+    let revisions = list_revisions(&cluster, &s.state_namespace, &s.env, &s.app).await?;
+    if revisions.is_empty() {
+        println!("{}/{} has no revisions in namespace {}", s.env, s.app, s.state_namespace);
+        return Ok(0);
+    }
+    println!(
+        "{:<4} {:<21} {:<12} {:>7} {:>7} {:>7} {:>7} {:>6}  {:<9} NOTE",
+        "REV", "TIME", "COMMIT", "OBJECTS", "CREATED", "UPDATED", "PRUNED", "FAILED", "RESULT"
+    );
+    for (r, _) in &revisions {
+        let commit = r
+            .commit
+            .as_deref()
+            .map(|c| format!("{}{}", &c[..c.len().min(10)], if r.dirty { "+" } else { "" }))
+            .unwrap_or_else(|| "-".into());
+        let mut note = r
+            .rollback_of
+            .map(|n| format!("rollback to {n}"))
+            .unwrap_or_default();
+        if let Outcome::Failed { message } = &r.outcome {
+            if !note.is_empty() {
+                note.push_str("; ");
+            }
+            note.push_str(message);
+        }
+        let c = &r.counts;
+        println!(
+            "{:<4} {:<21} {:<12} {:>7} {:>7} {:>7} {:>7} {:>6}  {:<9} {note}",
+            r.number,
+            r.time,
+            commit,
+            c.objects,
+            c.created,
+            c.updated + c.recreated,
+            c.pruned,
+            c.failed,
+            outcome_word(&r.outcome)
+        );
+    }
+    Ok(0)
+}
+
+/// Runs `syncd rollback`.
+pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
+    let s = &args.state;
+    let cluster = connect(&s.cluster, None).await?;
+    let (revision, manifests) = load_revision(&cluster, &s.state_namespace, &s.env, &s.app, args.to).await?;
+    let policy = revision
+        .policy
+        .as_ref()
+        .map(|p| p.to_policy())
+        .unwrap_or_default();
+    let target = Target {
+        env: s.env.clone(),
+        app: s.app.clone(),
+        state_namespace: s.state_namespace.clone(),
+        policy,
+    };
+    let overrides = PruneOverrides {
+        allow_empty: false,
+        allow_over_budget: args.allow_prune_over_budget,
+    };
+    let plan = plan_app(&cluster, target, manifests, overrides).await?;
+    let name = format!("{}/{}", s.env, s.app);
+    if args.dry_run {
+        print_plan(&plan, style(args.no_color));
+        let mut tally = Tally::default();
+        tally.add(&plan);
+        println!("{name}: dry run of rollback to revision {}: {}", revision.number, tally.line());
+        return Ok(0);
+    }
+    let provenance = Provenance {
+        commit: revision.commit.clone(),
+        dirty: revision.dirty,
+        rollback_of: Some(revision.number),
+    };
+    let report = run_plan(&cluster, plan, provenance).await?;
+    println!("{name}: rolled back to revision {}", revision.number);
+    print_report(&name, &report);
+    Ok(if report.succeeded() { 0 } else { 2 })
+}

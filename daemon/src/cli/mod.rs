@@ -1,0 +1,156 @@
+//! The command line: argument definitions and one module per command. Commands return an exit
+//! code; `main` maps errors (anyhow) to exit code 2.
+
+mod common;
+mod diff;
+mod history;
+mod render;
+mod sync;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// syncd: a declarative GitOps sync daemon for Kubernetes.
+#[derive(Parser, Debug)]
+#[command(name = "syncd", version, about)]
+pub struct Cli {
+    /// More logging (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render an environment's manifests (no cluster needed).
+    Render(RenderArgs),
+    /// Show what a sync would change. Exit 0 = in sync, 1 = differences, 2 = error.
+    Diff(SyncArgs),
+    /// Render, plan, apply, prune and record history.
+    Sync(SyncArgs),
+    /// List an app's revisions.
+    History(HistoryArgs),
+    /// Re-apply a stored revision exactly, without Git.
+    Rollback(RollbackArgs),
+}
+
+/// Selects a repo, environment and apps.
+#[derive(Args, Debug, Clone)]
+pub struct Select {
+    /// Path of the GitOps repo (a local directory or git checkout).
+    pub repo: PathBuf,
+    /// Environment to use.
+    #[arg(long, short = 'e')]
+    pub env: String,
+    /// Only this app (repeatable); default: every app of the environment.
+    #[arg(long, short = 'a')]
+    pub app: Vec<String>,
+}
+
+/// Where the cluster is.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClusterArgs {
+    /// kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster config).
+    #[arg(long, env = "KUBECONFIG", hide_env_values = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context (default: the environment's `cluster.context`, else the current one).
+    #[arg(long)]
+    pub context: Option<String>,
+}
+
+/// Output formats of `render`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// A YAML stream with `# Source:` comments.
+    Yaml,
+    /// A `v1/List` as JSON.
+    Json,
+}
+
+/// `syncd render`.
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    select: Select,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "yaml")]
+    output: Output,
+}
+
+/// `syncd diff` and `syncd sync`.
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    select: Select,
+    #[command(flatten)]
+    cluster: ClusterArgs,
+    /// Plan and show what would change, write nothing (sync only).
+    #[arg(long)]
+    dry_run: bool,
+    /// Allow pruning every object when an app renders empty.
+    #[arg(long)]
+    allow_empty_prune: bool,
+    /// Allow a prune larger than the app's prune budget.
+    #[arg(long)]
+    allow_prune_over_budget: bool,
+    /// Never color the output.
+    #[arg(long)]
+    no_color: bool,
+}
+
+/// Identifies one app's state in the cluster without a repo.
+#[derive(Args, Debug)]
+pub struct StateArgs {
+    /// Environment.
+    #[arg(long, short = 'e')]
+    env: String,
+    /// App.
+    #[arg(long, short = 'a')]
+    app: String,
+    /// Namespace holding syncd's state (the environment's `stateNamespace`).
+    #[arg(long, default_value = "syncd-system")]
+    state_namespace: String,
+    #[command(flatten)]
+    cluster: ClusterArgs,
+}
+
+/// `syncd history`.
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+/// `syncd rollback`.
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    state: StateArgs,
+    /// Revision to restore (default: the one before the newest).
+    #[arg(long)]
+    to: Option<u64>,
+    /// Show what the rollback would change, write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Allow a prune larger than the app's prune budget.
+    #[arg(long)]
+    allow_prune_over_budget: bool,
+    /// Never color the output.
+    #[arg(long)]
+    no_color: bool,
+}
+
+/// Runs a command; returns the process exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Render(a) => render::run(a),
+        Command::Diff(a) => diff::run(a).await,
+        Command::Sync(a) => sync::run(a).await,
+        Command::History(a) => history::run(a).await,
+        Command::Rollback(a) => history::rollback(a).await,
+    }
+}

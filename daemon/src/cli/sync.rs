@@ -1,0 +1,106 @@
+//! `syncd sync`: render every selected app, then plan, apply, prune and record each.
+
+use super::common::{connect, load, progress, style};
+use super::diff::{print_plan, Tally};
+use super::SyncArgs;
+use crate::cluster::Cluster;
+use crate::engine::{execute, plan_app, AppPlan, PruneOverrides, Provenance, SyncReport, Target};
+use crate::object::ObjectId;
+
+/// Runs `syncd sync`.
+pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
+    let loaded = load(&args.select)?;
+    let cluster = connect(&args.cluster, loaded.env.kube_context.as_deref()).await?;
+    let overrides = PruneOverrides {
+        allow_empty: args.allow_empty_prune,
+        allow_over_budget: args.allow_prune_over_budget,
+    };
+    let mut ok = true;
+    for (app, rendered) in loaded.apps {
+        let target = Target {
+            env: loaded.env.name.clone(),
+            app: app.name.clone(),
+            state_namespace: loaded.env.state_namespace.clone(),
+            policy: app.policy.clone(),
+        };
+        let name = format!("{}/{}", target.env, target.app);
+        let plan = match plan_app(&cluster, target, rendered.manifests, overrides).await {
+            Ok(plan) => plan,
+            Err(e) => {
+                eprintln!("{name}: not synced: {e}");
+                ok = false;
+                continue;
+            }
+        };
+        if args.dry_run {
+            print_plan(&plan, style(args.no_color));
+            let mut tally = Tally::default();
+            tally.add(&plan);
+            println!("{name}: dry run, nothing written: {}", tally.line());
+            continue;
+        }
+        let provenance = Provenance {
+            commit: loaded.source.commit.clone(),
+            dirty: loaded.source.dirty,
+            rollback_of: None,
+        };
+        match run_plan(&cluster, plan, provenance).await {
+            Ok(report) => {
+                print_report(&name, &report);
+                ok &= report.succeeded();
+            }
+            Err(e) => {
+                eprintln!("{name}: {e}");
+                ok = false;
+            }
+        }
+    }
+    tracing::debug!(requests = %cluster.stats().summary(), "sync done");
+    Ok(if ok { 0 } else { 2 })
+}
+
+/// Executes a plan with a progress bar.
+pub async fn run_plan(
+    cluster: &Cluster,
+    plan: AppPlan,
+    provenance: Provenance,
+) -> Result<SyncReport, crate::engine::EngineError> {
+    let bar = progress(plan.planned.len() as u64, &format!("{}/{}", plan.target.env, plan.target.app));
+    let tick = |_: &ObjectId| bar.inc(1);
+    let report = execute(cluster, plan, provenance, &tick).await;
+    bar.finish_and_clear();
+    report
+}
+
+/// Prints what a sync did: failures per object, then one summary line.
+pub fn print_report(name: &str, report: &SyncReport) {
+    for r in &report.applied {
+        if let Some(e) = &r.error {
+            println!("{name}: failed {}: {e}", r.id);
+        }
+    }
+    for r in &report.pruned {
+        if let Some(e) = &r.error {
+            println!("{name}: prune failed {}: {e}", r.id);
+        }
+    }
+    for (id, why) in &report.kept {
+        tracing::info!(object = %id, reason = ?why, "left in place, not pruned");
+    }
+    if let Some(r) = &report.prune_refused {
+        println!("{name}: prune refused: {r}");
+    }
+    if report.prune_skipped_after_failure {
+        println!("{name}: prune skipped because an apply failed");
+    }
+    let c = &report.counts;
+    let revision = report
+        .revision
+        .as_ref()
+        .map(|r| format!(", revision {}", r.number))
+        .unwrap_or_else(|| ", nothing changed".into());
+    println!(
+        "{name}: {} created, {} updated, {} recreated, {} pruned, {} unchanged, {} failed{revision}",
+        c.created, c.updated, c.recreated, c.pruned, c.unchanged, c.failed
+    );
+}

@@ -1,0 +1,322 @@
+//! The thin engine: wires `render → plan → diff → apply → prune → history` for one app. Every
+//! decision lives in the stage modules; this file only orders the calls and carries data.
+
+mod error;
+mod live;
+mod report;
+mod resolve;
+mod state;
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use syncd_config::SyncPolicy;
+
+use crate::apply::{apply_all, Progress};
+use crate::cluster::Cluster;
+use crate::diff::{classify, Action, Change, ObjectDiff, Planned};
+use crate::history::{self, Outcome, PolicySnapshot, Revision};
+use crate::inventory::{Entry, Inventory};
+use crate::object::{Manifest, ObjectId, Origin};
+use crate::plan::{self, PruneDecision, PruneInput};
+use crate::prune::prune_all;
+use crate::render::{manifests_from_document, reject_duplicates};
+
+pub use error::EngineError;
+pub use report::SyncReport;
+pub use state::list_revisions;
+
+/// Which app, where its state lives, and how to sync it.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Environment.
+    pub env: String,
+    /// App.
+    pub app: String,
+    /// Namespace of syncd's inventory and history.
+    pub state_namespace: String,
+    /// Sync policy.
+    pub policy: SyncPolicy,
+}
+
+/// Explicit user permissions that relax prune safety.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PruneOverrides {
+    /// Allow pruning everything when the render is empty.
+    pub allow_empty: bool,
+    /// Allow a prune over the budget.
+    pub allow_over_budget: bool,
+}
+
+/// Where the manifests came from, for the history record.
+#[derive(Clone, Debug, Default)]
+pub struct Provenance {
+    /// Git commit.
+    pub commit: Option<String>,
+    /// Uncommitted changes were rendered.
+    pub dirty: bool,
+    /// This sync re-applies revision N.
+    pub rollback_of: Option<u64>,
+}
+
+/// Everything decided for one app before anything is written.
+#[derive(Debug)]
+pub struct AppPlan {
+    /// The app.
+    pub target: Target,
+    /// Desired objects with their actions, in apply order.
+    pub planned: Vec<Planned>,
+    /// The prune decision.
+    pub prune: PruneDecision,
+    /// What syncd applied last.
+    pub previous: Inventory,
+}
+
+impl AppPlan {
+    /// Diffs of every change (creates, updates, recreates, then prunes).
+    pub fn diffs(&self) -> Vec<ObjectDiff> {
+        let mut out: Vec<ObjectDiff> = self
+            .planned
+            .iter()
+            .filter_map(|p| p.diff.clone())
+            .collect();
+        let refused = self.prune.refused.as_ref().map(|r| r.to_string());
+        for t in &self.prune.delete {
+            out.push(ObjectDiff::new(t.id.clone(), Change::Prune, Some(&t.live), None, refused.clone()));
+        }
+        out
+    }
+
+    /// Whether applying would write anything.
+    pub fn has_changes(&self) -> bool {
+        self.planned
+            .iter()
+            .any(|p| matches!(p.action, Action::Create | Action::Update | Action::Recreate))
+            || !self.prune.delete.is_empty()
+    }
+}
+
+/// Resolves, reads live state, pairs, dry-runs and decides prunes. Writes nothing.
+pub async fn plan_app(
+    cluster: &Cluster,
+    target: Target,
+    mut manifests: Vec<Manifest>,
+    overrides: PruneOverrides,
+) -> Result<AppPlan, EngineError> {
+    let resources = resolve::resolve_kinds(cluster, &mut manifests).await?;
+    reject_duplicates(&manifests)?;
+    let previous =
+        state::read_inventory(cluster, &target.state_namespace, &target.env, &target.app).await?;
+
+    let mut wanted = Vec::new();
+    for (m, ri) in manifests.iter().zip(&resources) {
+        if let Some(ri) = ri {
+            wanted.push((ri.clone(), m.id.clone()));
+        }
+    }
+    for (id, entry) in &previous.entries {
+        // A kind no longer served means its objects are gone with it.
+        if let Ok(Some(ri)) = cluster.resource(&entry.api_version, &id.kind).await {
+            wanted.push((ri, id.clone()));
+        }
+    }
+    let live = live::read_live(cluster, &wanted).await?;
+
+    let desired_ids: HashSet<ObjectId> = manifests.iter().map(|m| m.id.clone()).collect();
+    let resource_of: std::collections::HashMap<ObjectId, _> = manifests
+        .iter()
+        .map(|m| m.id.clone())
+        .zip(resources)
+        .collect();
+    let pairs = plan::pair(manifests, &live, &previous);
+    let new_namespaces: Vec<String> = pairs
+        .iter()
+        .filter(|p| p.desired.id.kind == "Namespace" && p.step == plan::Step::Create)
+        .map(|p| p.desired.id.name.clone())
+        .collect();
+
+    let mut planned = Vec::with_capacity(pairs.len());
+    let mut rejected = Vec::new();
+    for pair in pairs {
+        let ri = resource_of[&pair.desired.id].clone();
+        match classify(cluster, pair, ri, &target.policy, &new_namespaces).await {
+            Ok(p) => planned.push(p),
+            Err(r) => rejected.push(r),
+        }
+    }
+    if !rejected.is_empty() {
+        return Err(EngineError::Rejected(rejected));
+    }
+
+    let prune = plan::select_prune(&PruneInput {
+        previous: &previous,
+        desired: &desired_ids,
+        live: &live,
+        env: &target.env,
+        app: &target.app,
+        policy: &target.policy,
+        allow_empty: overrides.allow_empty,
+        allow_over_budget: overrides.allow_over_budget,
+    });
+    Ok(AppPlan {
+        target,
+        planned,
+        prune,
+        previous,
+    })
+}
+
+/// Applies a plan, prunes (only when every apply succeeded), updates the inventory and records
+/// a revision when anything changed.
+pub async fn execute(
+    cluster: &Cluster,
+    mut plan: AppPlan,
+    provenance: Provenance,
+    progress: Progress<'_>,
+) -> Result<SyncReport, EngineError> {
+    let t = plan.target.clone();
+    let applied = apply_all(cluster, &mut plan.planned, t.policy.force_conflicts, progress).await;
+    let apply_failed = applied.iter().any(|r| r.error.is_some());
+    let pruned = if apply_failed {
+        Vec::new()
+    } else {
+        prune_all(cluster, &plan.prune.delete).await
+    };
+
+    let inventory = next_inventory(&plan, &applied, &pruned);
+    let mut report = SyncReport::new(&plan, applied, pruned, apply_failed);
+    if inventory != plan.previous {
+        state::ensure_namespace(cluster, &t.state_namespace).await?;
+        state::write_inventory(cluster, &t.state_namespace, &t.env, &t.app, &inventory).await?;
+    }
+    if report.counts.changed() > 0 || report.counts.failed > 0 {
+        let manifests: Vec<Value> = plan
+            .planned
+            .iter()
+            .map(|p| p.pair.desired.object.clone())
+            .collect();
+        let revision = Revision {
+            number: 0,
+            time: history::now_rfc3339(),
+            commit: provenance.commit,
+            dirty: provenance.dirty,
+            counts: report.counts.clone(),
+            outcome: report.outcome(),
+            rollback_of: provenance.rollback_of,
+            sha256: String::new(),
+            policy: Some(PolicySnapshot::of(&t.policy)),
+        };
+        state::ensure_namespace(cluster, &t.state_namespace).await?;
+        let recorded = state::record_revision(
+            cluster,
+            &t.state_namespace,
+            &t.env,
+            &t.app,
+            revision,
+            &manifests,
+            t.policy.history_limit,
+        )
+        .await?;
+        report.revision = Some(recorded);
+    }
+    Ok(report)
+}
+
+/// The inventory after a sync: every desired object (with its hash once applied), plus objects
+/// still syncd's responsibility though not rendered (refused or failed prunes).
+fn next_inventory(
+    plan: &AppPlan,
+    applied: &[crate::apply::ApplyResult],
+    pruned: &[crate::prune::PruneResult],
+) -> Inventory {
+    let failed: HashSet<&ObjectId> = applied
+        .iter()
+        .filter(|r| r.error.is_some())
+        .map(|r| &r.id)
+        .collect();
+    let mut inv = Inventory::default();
+    for p in &plan.planned {
+        let id = &p.pair.desired.id;
+        let hash = if failed.contains(id) {
+            // Unknown state: an empty hash forces a server check next time.
+            String::new()
+        } else {
+            p.pair.hash.clone()
+        };
+        inv.entries.insert(
+            id.clone(),
+            Entry {
+                api_version: p.pair.desired.api_version.clone(),
+                hash,
+            },
+        );
+    }
+    for (id, entry) in &plan.prune.carry {
+        inv.entries.insert(id.clone(), entry.clone());
+    }
+    let pruned_ok: HashSet<&ObjectId> = pruned
+        .iter()
+        .filter(|r| r.error.is_none())
+        .map(|r| &r.id)
+        .collect();
+    for t in &plan.prune.delete {
+        if !pruned_ok.contains(&t.id) {
+            inv.entries.insert(t.id.clone(), plan.previous.entries[&t.id].clone());
+        }
+    }
+    inv
+}
+
+/// Loads revision `to` (default: the one before the newest) as manifests, with the policy it was
+/// synced with.
+pub async fn load_revision(
+    cluster: &Cluster,
+    state_ns: &str,
+    env: &str,
+    app: &str,
+    to: Option<u64>,
+) -> Result<(Revision, Vec<Manifest>), EngineError> {
+    let revisions = state::list_revisions(cluster, state_ns, env, app).await?;
+    let number = match to {
+        Some(n) => n,
+        None => {
+            let newest = revisions.last().map(|(r, _)| r.number);
+            revisions
+                .iter()
+                .rev()
+                .map(|(r, _)| r.number)
+                .find(|n| Some(*n) != newest)
+                .ok_or_else(|| EngineError::NoEarlierRevision {
+                    env: env.into(),
+                    app: app.into(),
+                })?
+        }
+    };
+    let (_, secret) = revisions
+        .iter()
+        .find(|(r, _)| r.number == number)
+        .ok_or_else(|| EngineError::RevisionNotFound {
+            env: env.into(),
+            app: app.into(),
+            number,
+        })?;
+    let (revision, objects) = history::decode(secret)?;
+    let mut manifests = Vec::new();
+    for (doc, obj) in objects.into_iter().enumerate() {
+        let origin = Origin {
+            file: format!("revision {number}"),
+            doc,
+            line: 0,
+        };
+        manifests_from_document(obj, origin, &mut manifests)?;
+    }
+    Ok((revision, manifests))
+}
+
+/// Convenience for the CLI: an [`Outcome`] as a short word.
+pub fn outcome_word(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Succeeded => "succeeded",
+        Outcome::Failed { .. } => "failed",
+    }
+}

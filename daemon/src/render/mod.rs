@@ -1,0 +1,120 @@
+//! Rendering: turns an app's source into validated manifests with the environment's overlays
+//! (namespace, labels, annotations) and syncd's ownership marks applied. Plain YAML manifests
+//! today; Helm charts plug in beside `manifests`.
+
+mod manifests;
+mod overlay;
+mod split;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use syncd_config::{ResolvedApp, SourceSpec};
+
+use crate::object::{Manifest, ObjectId, Origin};
+
+pub use manifests::flatten as manifests_from_document;
+pub use overlay::{apply_overlay, is_cluster_scoped_builtin};
+pub use split::parse_stream;
+
+/// Why an app could not be rendered. Every variant names the file (and line) at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A file or directory could not be read.
+    #[error("{path}: {source}")]
+    ReadFailed {
+        /// The path.
+        path: PathBuf,
+        /// The IO error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A document is not valid YAML.
+    #[error("{file}:{line}:{col}: {message}")]
+    ParseFailed {
+        /// File, relative to the repo.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// Parser message.
+        message: String,
+    },
+    /// A document is YAML but not a usable Kubernetes object.
+    #[error("{origin}: {message}")]
+    Invalid {
+        /// Where.
+        origin: Origin,
+        /// What is wrong.
+        message: String,
+    },
+    /// Two documents describe the same object.
+    #[error("{id} is defined twice: {first} and {second}")]
+    Duplicate {
+        /// The object.
+        id: ObjectId,
+        /// First definition.
+        first: Origin,
+        /// Second definition.
+        second: Origin,
+    },
+    /// The app's source kind is not renderable yet.
+    #[error("app {app}: {message}")]
+    Unsupported {
+        /// App name.
+        app: String,
+        /// What is unsupported.
+        message: String,
+    },
+}
+
+/// One app's rendered manifests.
+#[derive(Clone, Debug)]
+pub struct RenderedApp {
+    /// Environment name.
+    pub env: String,
+    /// App name.
+    pub app: String,
+    /// Manifests in source order.
+    pub manifests: Vec<Manifest>,
+}
+
+/// Renders one app of a resolved environment. `repo_root` anchors the file names in messages.
+pub fn render_app(app: &ResolvedApp, repo_root: &std::path::Path) -> Result<RenderedApp, RenderError> {
+    let mut manifests = match &app.source {
+        SourceSpec::Manifests { path, recurse } => {
+            manifests::load_dir(&app.dir.join(path), *recurse, repo_root)?
+        }
+        SourceSpec::Helm { .. } => {
+            return Err(RenderError::Unsupported {
+                app: app.name.clone(),
+                message: "Helm chart sources are not supported by this build yet".into(),
+            })
+        }
+    };
+    for m in &mut manifests {
+        apply_overlay(m, app);
+    }
+    reject_duplicates(&manifests)?;
+    Ok(RenderedApp {
+        env: app.env.clone(),
+        app: app.name.clone(),
+        manifests,
+    })
+}
+
+/// Errors when two manifests share an identity.
+pub fn reject_duplicates(manifests: &[Manifest]) -> Result<(), RenderError> {
+    let mut seen: HashMap<&ObjectId, &Origin> = HashMap::new();
+    for m in manifests {
+        if let Some(first) = seen.insert(&m.id, &m.origin) {
+            return Err(RenderError::Duplicate {
+                id: m.id.clone(),
+                first: first.clone(),
+                second: m.origin.clone(),
+            });
+        }
+    }
+    Ok(())
+}
