@@ -1,2 +1,22 @@
 //! The declarative model of a syncd GitOps repo: raw file formats, validation, and resolution
 //! into what the pipeline consumes.
+//!
+//! Start at [`Repo::load`] (reads and validates `apps/*/app.yaml` and `environments/*.yaml`)
+//! and [`Repo::resolve`] (one environment's apps with every override applied). The file
+//! format is documented in this crate's README.
+
+mod app;
+mod environment;
+mod error;
+mod load;
+mod model;
+mod policy;
+mod position;
+mod raw;
+mod resolve;
+mod rules;
+mod validate;
+
+pub use error::ConfigError;
+pub use model::{App, EnvApp, Environment, Repo, ResolvedApp, ResolvedEnv, SourceSpec};
+pub use policy::{ImmutablePolicy, PolicyOverride, PruneBudget, SyncPolicy};
