@@ -17,6 +17,9 @@ mod resolve;
 mod rules;
 mod validate;
 
+#[cfg(test)]
+mod testutil;
+
 pub use error::ConfigError;
 pub use model::{App, EnvApp, Environment, Repo, ResolvedApp, ResolvedEnv, SourceSpec};
 pub use policy::{ImmutablePolicy, PolicyOverride, PruneBudget, SyncPolicy};
