@@ -139,7 +139,7 @@ fn validate_entry(
     }
 
     let mut values_files = Vec::new();
-    if let Some(app) = app {
+    if let Some(app) = app.filter(|a| matches!(a.source, SourceSpec::Helm { .. })) {
         let app_dir = app
             .dir
             .strip_prefix(ctx.root)
@@ -170,5 +170,187 @@ fn validate_entry(
         values,
         set,
         policy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::ConfigError;
+    use crate::testutil::{assert_error_at, edit, TestRepo, DEV_ENV};
+
+    const DEV: &str = "environments/dev.yaml";
+
+    /// The error of a repo whose `dev` env is `DEV_ENV` with `from` replaced by `to`.
+    fn dev_err(from: &str, to: &str) -> ConfigError {
+        let repo = TestRepo::with_apps();
+        repo.env("dev", &edit(DEV_ENV, from, to));
+        repo.load_err()
+    }
+
+    #[test]
+    fn valid_environment_loads() {
+        let repo = TestRepo::with_apps();
+        repo.env("dev", DEV_ENV);
+        let loaded = repo.load();
+        let dev = &loaded.environments["dev"];
+        assert_eq!(dev.kube_context.as_deref(), Some("kind-dev"));
+        assert_eq!(dev.state_namespace, "syncd-system");
+        assert_eq!(dev.namespace.as_deref(), Some("ml-dev"));
+        assert_eq!(dev.policy.history_limit, Some(20));
+        let names: Vec<_> = dev.apps.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["web", "chart"]);
+        assert_eq!((dev.apps[0].line, dev.apps[0].col), (14, 7));
+        assert_eq!(dev.apps[0].policy.max_percent, Some(80));
+        assert_eq!(
+            dev.apps[1].values_files,
+            [repo.root().join("apps/chart/values-dev.yaml")]
+        );
+    }
+
+    #[test]
+    fn files_other_than_yaml_are_ignored() {
+        let repo = TestRepo::with_apps();
+        repo.env("dev", DEV_ENV);
+        repo.file("environments/README.md", "# envs\n");
+        repo.file("apps/README.md", "# apps\n");
+        assert_eq!(repo.load().environments.len(), 1);
+    }
+
+    #[test]
+    fn kind_must_be_environment() {
+        let err = dev_err("kind: Environment", "kind: App");
+        assert_error_at(&err, &format!("{DEV}:2"), "kind must be \"Environment\"");
+    }
+
+    #[test]
+    fn name_must_equal_file_stem() {
+        let err = dev_err("name: dev", "name: prod");
+        assert_error_at(
+            &err,
+            &format!("{DEV}:4:3"),
+            "must equal the file name \"dev\"",
+        );
+    }
+
+    #[test]
+    fn unknown_app_is_reported_at_its_entry() {
+        let err = dev_err("- name: web", "- name: wbe");
+        assert!(
+            matches!(
+                err,
+                ConfigError::UnknownApp {
+                    line: 14,
+                    col: 7,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_error_at(&err, &format!("{DEV}:14:7"), "lists app \"wbe\"");
+    }
+
+    #[test]
+    fn app_listed_twice_is_an_error() {
+        let err = dev_err("- name: chart", "- name: web");
+        assert!(
+            matches!(err, ConfigError::DuplicateApp { first_line: 14, .. }),
+            "{err}"
+        );
+        assert_error_at(
+            &err,
+            &format!("{DEV}:18:7"),
+            "listed twice (first at line 14)",
+        );
+    }
+
+    #[test]
+    fn namespaces_must_be_dns_labels() {
+        let err = dev_err("namespace: ml-dev", "namespace: ml.dev");
+        assert_error_at(&err, &format!("{DEV}:8:3"), "not a valid namespace");
+        let err = dev_err("namespace: web-dev", "namespace: web-dev-");
+        assert_error_at(&err, &format!("{DEV}:15:7"), "not a valid namespace");
+        let err = dev_err(
+            "  namespace: ml-dev",
+            "  stateNamespace: Syncd\n  namespace: ml-dev",
+        );
+        assert_error_at(&err, &format!("{DEV}:8"), "stateNamespace \"Syncd\"");
+    }
+
+    #[test]
+    fn label_keys_and_values_are_checked() {
+        let err = dev_err(
+            "platform.example.com/env: dev",
+            "Platform.example.com/env: dev",
+        );
+        assert_error_at(
+            &err,
+            &format!("{DEV}:9:12"),
+            "label key \"Platform.example.com/env\"",
+        );
+        let long = "v".repeat(64);
+        let err = dev_err("{tier: web}", &format!("{{tier: {long}}}"));
+        assert_error_at(&err, &format!("{DEV}:16:16"), "at most 63 characters");
+        let err = dev_err("{team: ml}", "{team/x/y: ml}");
+        assert_error_at(&err, &format!("{DEV}:10"), "annotation key");
+    }
+
+    #[test]
+    fn helm_fields_on_a_manifests_app_are_errors() {
+        for (field, value) in [
+            ("valuesFiles", "[values-dev.yaml]"),
+            ("values", "{}"),
+            ("set", "[a=b]"),
+        ] {
+            let err = dev_err(
+                "      labels: {tier: web}",
+                &format!("      labels: {{tier: web}}\n      {field}: {value}"),
+            );
+            assert_error_at(
+                &err,
+                &format!("{DEV}:17:7"),
+                &format!("`{field}` is for helm apps"),
+            );
+        }
+    }
+
+    #[test]
+    fn env_values_files_must_exist() {
+        let err = dev_err("[values-dev.yaml]", "[values-prod.yaml]");
+        assert_error_at(&err, &format!("{DEV}:19:21"), "does not exist");
+    }
+
+    #[test]
+    fn set_strings_need_a_key() {
+        let err = dev_err("[\"image.tag=dev\"]", "[\"image.tag=dev\", \"=x\"]");
+        assert_error_at(&err, &format!("{DEV}:21:30"), "key=value");
+    }
+
+    #[test]
+    fn entry_policy_is_checked() {
+        let err = dev_err("maxPercent: 80", "maxPercent: 800");
+        assert_error_at(&err, &format!("{DEV}:17:48"), "maxPercent must be 0-100");
+    }
+
+    #[test]
+    fn unknown_entry_fields_are_errors() {
+        let err = dev_err(
+            "      namespace: web-dev",
+            "      namespace: web-dev\n      replicas: 1",
+        );
+        assert!(
+            matches!(err, ConfigError::ParseFailed { line: 16, .. }),
+            "{err}"
+        );
+        assert_error_at(&err, &format!("{DEV}:16"), "unknown field `replicas`");
+    }
+
+    #[test]
+    fn entries_naming_a_broken_app_report_only_the_app() {
+        let repo = TestRepo::with_apps();
+        repo.env("dev", DEV_ENV);
+        repo.app("web", "kind: [");
+        let err = repo.load_err();
+        assert_eq!(err.errors().len(), 1, "{err}");
+        assert!(err.to_string().starts_with("apps/web/app.yaml:"), "{err}");
     }
 }

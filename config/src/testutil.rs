@@ -38,6 +38,31 @@ spec:
       maxObjects: 8
 "#;
 
+/// A valid environment `dev` over `web` and `chart` (line numbers are relied on by tests).
+pub(crate) const DEV_ENV: &str = r#"
+apiVersion: syncd.io/v1alpha1
+kind: Environment
+metadata:
+  name: dev
+spec:
+  cluster:
+    context: kind-dev
+  namespace: ml-dev
+  labels: {platform.example.com/env: dev, tier: ml}
+  annotations: {team: ml}
+  syncPolicy:
+    historyLimit: 20
+  apps:
+    - name: web
+      namespace: web-dev
+      labels: {tier: web}
+      syncPolicy: {prune: false, pruneBudget: {maxPercent: 80}}
+    - name: chart
+      valuesFiles: [values-dev.yaml]
+      values: {replicaCount: 1}
+      set: ["image.tag=dev"]
+"#;
+
 /// A repo under construction in a temp dir.
 pub(crate) struct TestRepo {
     dir: TempDir,
