@@ -153,7 +153,7 @@ fn validate_entry(
     let values = ctx.values(entry.values, &sub("values"));
     let set = entry.set.unwrap_or_default();
     for (j, s) in set.iter().enumerate() {
-        if !s.split_once('=').is_some_and(|(k, _)| !k.is_empty()) {
+        if s.split_once('=').is_none_or(|(k, _)| k.is_empty()) {
             let here = [sub("set").as_slice(), &ypath![j]].concat();
             ctx.invalid(&here, format!("set {s:?} must look like key=value"));
         }

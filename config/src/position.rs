@@ -37,9 +37,9 @@ impl From<usize> for Seg {
     }
 }
 
-/// Builds a `Vec<Seg>` path: `ypath!["spec", "apps", i, "name"]`.
+/// Builds a `[Seg; N]` path: `ypath!["spec", "apps", i, "name"]`.
 macro_rules! ypath {
-    ($($seg:expr),* $(,)?) => { vec![$($crate::position::Seg::from($seg)),*] };
+    ($($seg:expr),* $(,)?) => { [$($crate::position::Seg::from($seg)),*] };
 }
 pub(crate) use ypath;
 

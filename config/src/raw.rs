@@ -11,7 +11,7 @@ use crate::policy::ImmutablePolicy;
 
 /// `apps/<app>/app.yaml`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "App")]
 pub(crate) struct RawApp {
     pub api_version: String,
     pub kind: String,
@@ -21,14 +21,14 @@ pub(crate) struct RawApp {
 
 /// `metadata` of both kinds.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "metadata")]
 pub(crate) struct RawMetadata {
     pub name: String,
 }
 
 /// `spec` of an App.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "spec")]
 pub(crate) struct RawAppSpec {
     pub description: Option<String>,
     pub source: RawSource,
@@ -38,7 +38,7 @@ pub(crate) struct RawAppSpec {
 
 /// `spec.source`: exactly one of the two.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "source")]
 pub(crate) struct RawSource {
     pub manifests: Option<RawManifests>,
     pub helm: Option<RawHelm>,
@@ -46,7 +46,7 @@ pub(crate) struct RawSource {
 
 /// `spec.source.manifests`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "manifests")]
 pub(crate) struct RawManifests {
     pub path: String,
     pub recurse: Option<bool>,
@@ -54,7 +54,7 @@ pub(crate) struct RawManifests {
 
 /// `spec.source.helm`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "helm")]
 pub(crate) struct RawHelm {
     pub chart: String,
     pub release_name: Option<String>,
@@ -64,7 +64,7 @@ pub(crate) struct RawHelm {
 
 /// `syncPolicy`, in an App and as an override in an Environment.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "syncPolicy")]
 pub(crate) struct RawSyncPolicy {
     pub prune: Option<bool>,
     pub force_conflicts: Option<bool>,
@@ -75,7 +75,7 @@ pub(crate) struct RawSyncPolicy {
 
 /// `syncPolicy.pruneBudget`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "pruneBudget")]
 pub(crate) struct RawPruneBudget {
     pub max_percent: Option<u32>,
     pub max_objects: Option<u32>,
@@ -83,7 +83,7 @@ pub(crate) struct RawPruneBudget {
 
 /// `environments/<env>.yaml`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "Environment")]
 pub(crate) struct RawEnvironment {
     pub api_version: String,
     pub kind: String,
@@ -93,7 +93,7 @@ pub(crate) struct RawEnvironment {
 
 /// `spec` of an Environment.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "spec")]
 pub(crate) struct RawEnvSpec {
     pub cluster: Option<RawCluster>,
     pub state_namespace: Option<String>,
@@ -109,14 +109,14 @@ pub(crate) struct RawEnvSpec {
 
 /// `spec.cluster`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "cluster")]
 pub(crate) struct RawCluster {
     pub context: Option<String>,
 }
 
 /// One entry of `spec.apps`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "app entry")]
 pub(crate) struct RawEnvApp {
     pub name: String,
     pub namespace: Option<String>,
