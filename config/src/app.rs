@@ -189,6 +189,23 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_keys_are_reported_at_the_repeat() {
+        let err = web_err("  namespace: web", "  namespace: web\n  namespace: api");
+        assert_error_at(&err, &format!("{WEB}:10:3"), "duplicate key `namespace`");
+    }
+
+    #[test]
+    fn a_document_that_is_not_a_mapping_says_what_was_expected() {
+        let repo = TestRepo::with_apps();
+        repo.app("web", "hello\n");
+        assert_error_at(
+            &repo.load_err(),
+            &format!("{WEB}:1"),
+            "expected an App document",
+        );
+    }
+
+    #[test]
     fn yaml_syntax_errors_have_position() {
         let err = web_err("  namespace: web", "  namespace: [web");
         assert!(matches!(err, ConfigError::ParseFailed { .. }), "{err}");

@@ -345,6 +345,12 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_label_keys_are_errors() {
+        let err = dev_err("{tier: web}", "{tier: web, tier: api}");
+        assert_error_at(&err, &format!("{DEV}:16:27"), "duplicate key `tier`");
+    }
+
+    #[test]
     fn entries_naming_a_broken_app_report_only_the_app() {
         let repo = TestRepo::with_apps();
         repo.env("dev", DEV_ENV);

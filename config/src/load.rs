@@ -113,6 +113,18 @@ fn read<'a, T: DeserializeOwned>(
             return None;
         }
     };
+    // A repeated key is an error YAML itself defines; serde_yaml reports it without a usable
+    // position (or not at all, for maps), so the position index checks for it first.
+    let pos = Positions::parse(&text);
+    if let Some((key, at)) = pos.as_ref().ok().and_then(|p| p.duplicate_key()) {
+        errors.push(ConfigError::ParseFailed {
+            file,
+            line: at.line,
+            col: at.col,
+            message: format!("duplicate key `{key}`"),
+        });
+        return None;
+    }
     let raw = match serde_yaml::from_str::<T>(&text) {
         Ok(raw) => raw,
         Err(e) => {
@@ -120,7 +132,7 @@ fn read<'a, T: DeserializeOwned>(
             return None;
         }
     };
-    let pos = match Positions::parse(&text) {
+    let pos = match pos {
         Ok(pos) => pos,
         Err(e) => {
             errors.push(ConfigError::ParseFailed {

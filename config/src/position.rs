@@ -67,6 +67,8 @@ impl Pos {
 #[derive(Debug, Default)]
 pub(crate) struct Positions {
     nodes: HashMap<Vec<Seg>, Pos>,
+    /// The first mapping key that repeats an earlier one in the same mapping.
+    duplicate_key: Option<(String, Pos)>,
 }
 
 impl Positions {
@@ -76,7 +78,14 @@ impl Positions {
         Parser::new_from_str(src).load(&mut builder, false)?;
         Ok(Positions {
             nodes: builder.nodes,
+            duplicate_key: builder.duplicate_key,
         })
+    }
+
+    /// The first key repeated within one mapping, and where the repeat is (serde reports
+    /// duplicates without a position).
+    pub fn duplicate_key(&self) -> Option<(&str, Pos)> {
+        self.duplicate_key.as_ref().map(|(k, p)| (k.as_str(), *p))
     }
 
     /// The position of the node at `path`, or of its nearest ancestor that exists
@@ -113,6 +122,7 @@ enum Role {
 #[derive(Default)]
 struct Builder {
     nodes: HashMap<Vec<Seg>, Pos>,
+    duplicate_key: Option<(String, Pos)>,
     stack: Vec<Frame>,
     done: bool,
 }
@@ -183,6 +193,13 @@ impl Builder {
             }
             _ => None,
         };
+        if let Some(p) = &path {
+            if self.nodes.contains_key(p) && self.duplicate_key.is_none() {
+                if let Some(Seg::Key(k)) = p.last() {
+                    self.duplicate_key = Some((k.clone(), pos));
+                }
+            }
+        }
         self.record(&path, pos);
     }
 
@@ -272,6 +289,14 @@ b:
         let p = Positions::parse(DOC).unwrap();
         assert_eq!(at(&p, &ypath!["b", "d", 0, "missing"]), (5, 7));
         assert_eq!(at(&p, &ypath!["nope"]), p.at(&[]).into_tuple());
+    }
+
+    #[test]
+    fn duplicate_keys_are_found() {
+        let p = Positions::parse("a: 1\nb:\n  c: 1\n  c: 2\n").unwrap();
+        let (key, pos) = p.duplicate_key().unwrap();
+        assert_eq!((key, pos.line, pos.col), ("c", 4, 3));
+        assert!(Positions::parse(DOC).unwrap().duplicate_key().is_none());
     }
 
     impl Pos {

@@ -11,7 +11,12 @@ use crate::policy::ImmutablePolicy;
 
 /// `apps/<app>/app.yaml`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "App")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    rename = "App",
+    expecting = "an App document (a mapping)"
+)]
 pub(crate) struct RawApp {
     pub api_version: String,
     pub kind: String,
@@ -21,14 +26,23 @@ pub(crate) struct RawApp {
 
 /// `metadata` of both kinds.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename = "metadata")]
+#[serde(
+    deny_unknown_fields,
+    rename = "metadata",
+    expecting = "a metadata mapping"
+)]
 pub(crate) struct RawMetadata {
     pub name: String,
 }
 
 /// `spec` of an App.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "spec")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    rename = "spec",
+    expecting = "a spec mapping"
+)]
 pub(crate) struct RawAppSpec {
     pub description: Option<String>,
     pub source: RawSource,
@@ -38,7 +52,7 @@ pub(crate) struct RawAppSpec {
 
 /// `spec.source`: exactly one of the two.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename = "source")]
+#[serde(deny_unknown_fields, rename = "source", expecting = "a source mapping")]
 pub(crate) struct RawSource {
     pub manifests: Option<RawManifests>,
     pub helm: Option<RawHelm>,
@@ -46,7 +60,11 @@ pub(crate) struct RawSource {
 
 /// `spec.source.manifests`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename = "manifests")]
+#[serde(
+    deny_unknown_fields,
+    rename = "manifests",
+    expecting = "a manifests mapping"
+)]
 pub(crate) struct RawManifests {
     pub path: String,
     pub recurse: Option<bool>,
@@ -54,7 +72,12 @@ pub(crate) struct RawManifests {
 
 /// `spec.source.helm`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "helm")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    rename = "helm",
+    expecting = "a helm mapping"
+)]
 pub(crate) struct RawHelm {
     pub chart: String,
     pub release_name: Option<String>,
@@ -64,7 +87,12 @@ pub(crate) struct RawHelm {
 
 /// `syncPolicy`, in an App and as an override in an Environment.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "syncPolicy")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    rename = "syncPolicy",
+    expecting = "a syncPolicy mapping"
+)]
 pub(crate) struct RawSyncPolicy {
     pub prune: Option<bool>,
     pub force_conflicts: Option<bool>,
@@ -75,7 +103,12 @@ pub(crate) struct RawSyncPolicy {
 
 /// `syncPolicy.pruneBudget`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "pruneBudget")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    rename = "pruneBudget",
+    expecting = "a pruneBudget mapping"
+)]
 pub(crate) struct RawPruneBudget {
     pub max_percent: Option<u32>,
     pub max_objects: Option<u32>,
@@ -83,7 +116,12 @@ pub(crate) struct RawPruneBudget {
 
 /// `environments/<env>.yaml`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "Environment")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    rename = "Environment",
+    expecting = "an Environment document (a mapping)"
+)]
 pub(crate) struct RawEnvironment {
     pub api_version: String,
     pub kind: String,
@@ -93,7 +131,12 @@ pub(crate) struct RawEnvironment {
 
 /// `spec` of an Environment.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "spec")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    rename = "spec",
+    expecting = "a spec mapping"
+)]
 pub(crate) struct RawEnvSpec {
     pub cluster: Option<RawCluster>,
     pub state_namespace: Option<String>,
@@ -109,14 +152,23 @@ pub(crate) struct RawEnvSpec {
 
 /// `spec.cluster`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename = "cluster")]
+#[serde(
+    deny_unknown_fields,
+    rename = "cluster",
+    expecting = "a cluster mapping"
+)]
 pub(crate) struct RawCluster {
     pub context: Option<String>,
 }
 
 /// One entry of `spec.apps`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", rename = "app entry")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    rename = "app entry",
+    expecting = "an app entry mapping"
+)]
 pub(crate) struct RawEnvApp {
     pub name: String,
     pub namespace: Option<String>,
