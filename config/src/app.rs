@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::model::{App, SourceSpec};
 use crate::policy::SyncPolicy;
 use crate::position::ypath;
-use crate::raw::RawApp;
+use crate::raw::{RawApp, RawHelm, RawManifests};
 use crate::rules;
 use crate::validate::{Ctx, Want};
 
@@ -15,65 +15,20 @@ pub(crate) fn validate_app(ctx: &mut Ctx<'_>, raw: RawApp, dir_name: &str) -> Op
     ctx.header(&raw.api_version, &raw.kind, "App");
     ctx.metadata_name(&raw.metadata.name, dir_name, "directory name");
     let spec = raw.spec;
-    ctx.namespace(
-        spec.namespace.as_deref(),
-        &ypath!["spec", "namespace"],
-        "namespace",
-    );
+    let ns_at = ypath!["spec", "namespace"];
+    ctx.namespace(spec.namespace.as_deref(), &ns_at, "namespace");
     let app_dir = Path::new("apps").join(dir_name);
     let source = match (spec.source.manifests, spec.source.helm) {
-        (Some(m), None) => ctx
-            .repo_path(
-                &app_dir,
-                &m.path,
-                &ypath!["spec", "source", "manifests", "path"],
-                Want::Any,
-            )
-            .map(|path| SourceSpec::Manifests {
-                path,
-                recurse: m.recurse.unwrap_or(true),
-            }),
-        (None, Some(h)) => {
-            let at = ypath!["spec", "source", "helm"];
-            let chart = ctx.repo_path(
-                &app_dir,
-                &h.chart,
-                &ypath!["spec", "source", "helm", "chart"],
-                Want::Dir,
-            );
-            let release_name = h.release_name.unwrap_or_else(|| dir_name.to_owned());
-            if let Err(e) = rules::dns_label_max(&release_name, 53) {
-                ctx.invalid(
-                    &ypath!["spec", "source", "helm", "releaseName"],
-                    format!("releaseName {release_name:?} {e}"),
-                );
-            }
-            let mut values_files = Vec::new();
-            for (i, f) in h.values_files.unwrap_or_default().iter().enumerate() {
-                let here = ypath!["spec", "source", "helm", "valuesFiles", i];
-                values_files.extend(ctx.repo_path(&app_dir, f, &here, Want::File));
-            }
-            let values = ctx.values(h.values, &[at.as_slice(), &ypath!["values"]].concat());
-            chart.map(|chart| SourceSpec::Helm {
-                chart,
-                release_name,
-                values_files,
-                values: values.into_iter().collect(),
-                set: Vec::new(),
-            })
-        }
+        (Some(m), None) => manifests_source(ctx, &app_dir, m),
+        (None, Some(h)) => helm_source(ctx, &app_dir, dir_name, h),
         (None, None) => {
-            ctx.invalid(
-                &ypath!["spec", "source"],
-                "source needs one of `manifests` or `helm`",
-            );
+            let msg = "source needs one of `manifests` or `helm`";
+            ctx.invalid(&ypath!["spec", "source"], msg);
             None
         }
         (Some(_), Some(_)) => {
-            ctx.invalid(
-                &ypath!["spec", "source", "helm"],
-                "source takes only one of `manifests` and `helm`",
-            );
+            let msg = "source takes only one of `manifests` and `helm`";
+            ctx.invalid(&ypath!["spec", "source", "helm"], msg);
             None
         }
     };
@@ -90,6 +45,45 @@ pub(crate) fn validate_app(ctx: &mut Ctx<'_>, raw: RawApp, dir_name: &str) -> Op
         source,
         namespace: spec.namespace,
         policy: SyncPolicy::default().with(&policy),
+    })
+}
+
+/// `spec.source.manifests`: the path must exist inside the repo.
+fn manifests_source(ctx: &mut Ctx<'_>, app_dir: &Path, m: RawManifests) -> Option<SourceSpec> {
+    let at = ypath!["spec", "source", "manifests", "path"];
+    let path = ctx.repo_path(app_dir, &m.path, &at, Want::Any)?;
+    Some(SourceSpec::Manifests {
+        path,
+        recurse: m.recurse.unwrap_or(true),
+    })
+}
+
+/// `spec.source.helm`: a chart directory, values files and inline values of the app itself.
+fn helm_source(
+    ctx: &mut Ctx<'_>,
+    app_dir: &Path,
+    app_name: &str,
+    h: RawHelm,
+) -> Option<SourceSpec> {
+    let chart_at = ypath!["spec", "source", "helm", "chart"];
+    let chart = ctx.repo_path(app_dir, &h.chart, &chart_at, Want::Dir);
+    let release_name = h.release_name.unwrap_or_else(|| app_name.to_owned());
+    if let Err(e) = rules::dns_label_max(&release_name, 53) {
+        let at = ypath!["spec", "source", "helm", "releaseName"];
+        ctx.invalid(&at, format!("releaseName {release_name:?} {e}"));
+    }
+    let mut values_files = Vec::new();
+    for (i, f) in h.values_files.unwrap_or_default().iter().enumerate() {
+        let at = ypath!["spec", "source", "helm", "valuesFiles", i];
+        values_files.extend(ctx.repo_path(app_dir, f, &at, Want::File));
+    }
+    let values = ctx.values(h.values, &ypath!["spec", "source", "helm", "values"]);
+    Some(SourceSpec::Helm {
+        chart: chart?,
+        release_name,
+        values_files,
+        values: values.into_iter().collect(),
+        set: Vec::new(),
     })
 }
 

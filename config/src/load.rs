@@ -20,12 +20,13 @@ impl Repo {
     /// [`ConfigError::Multiple`] in file order. Environments are checked against the apps
     /// found, so a typo in an app name is an [`ConfigError::UnknownApp`] at its line.
     pub fn load(root: &Path) -> Result<Repo, ConfigError> {
-        let canonical_root = root
-            .canonicalize()
-            .map_err(|source| ConfigError::ReadFailed {
-                file: root.to_path_buf(),
-                source,
-            })?;
+        let read_failed = |source| ConfigError::ReadFailed {
+            file: root.to_path_buf(),
+            source,
+        };
+        // Absolute but not canonical: resolved paths stay as readable as the root given.
+        let canonical_root = root.canonicalize().map_err(read_failed)?;
+        let root = &std::path::absolute(root).map_err(read_failed)?;
         let mut errors = Vec::new();
 
         let mut known = BTreeSet::new();

@@ -11,7 +11,7 @@ use crate::policy::{PolicyOverride, SyncPolicy};
 /// A syncd repo: every app and environment it defines, by name.
 #[derive(Clone, Debug)]
 pub struct Repo {
-    /// The repo root as given to [`Repo::load`].
+    /// The repo root given to [`Repo::load`], made absolute.
     pub root: PathBuf,
     /// `apps/<name>/app.yaml`, by name.
     pub apps: BTreeMap<String, App>,
