@@ -4,6 +4,18 @@
 //! Start at [`Repo::load`] (reads and validates `apps/*/app.yaml` and `environments/*.yaml`)
 //! and [`Repo::resolve`] (one environment's apps with every override applied). The file
 //! format is documented in this crate's README.
+//!
+//! ```no_run
+//! use syncd_config::{Repo, SourceSpec};
+//!
+//! let repo = Repo::load("examples/ml-platform".as_ref())?;
+//! for app in repo.resolve("prod")?.apps {
+//!     if let SourceSpec::Manifests { path, .. } = &app.source {
+//!         println!("{} -> {:?}: {}", app.name, app.namespace, path.display());
+//!     }
+//! }
+//! # Ok::<(), syncd_config::ConfigError>(())
+//! ```
 
 mod app;
 mod environment;
