@@ -345,6 +345,26 @@ mod tests {
     }
 
     #[test]
+    fn api_version_must_be_exact() {
+        let err = dev_err("apiVersion: syncd.io/v1alpha1", "apiVersion: v1");
+        assert_error_at(
+            &err,
+            &format!("{DEV}:1:1"),
+            "apiVersion must be \"syncd.io/v1alpha1\"",
+        );
+    }
+
+    #[test]
+    fn empty_cluster_context_is_an_error() {
+        let err = dev_err("context: kind-dev", "context: \"\"");
+        assert_error_at(
+            &err,
+            &format!("{DEV}:7:5"),
+            "cluster.context must not be empty",
+        );
+    }
+
+    #[test]
     fn duplicate_label_keys_are_errors() {
         let err = dev_err("{tier: web}", "{tier: web, tier: api}");
         assert_error_at(&err, &format!("{DEV}:16:27"), "duplicate key `tier`");
