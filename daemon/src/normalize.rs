@@ -70,7 +70,10 @@ pub fn desired_for_compare(desired: &Value) -> Value {
             .or_insert_with(|| Value::Object(Map::new()));
         if let Some(data) = data.as_object_mut() {
             for (k, v) in string_data {
-                let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
                 data.insert(
                     k,
                     Value::String(base64::engine::general_purpose::STANDARD.encode(text)),
@@ -87,9 +90,9 @@ pub fn desired_for_compare(desired: &Value) -> Value {
 /// cannot change any field it sets.
 pub fn covers(live: &Value, desired: &Value) -> bool {
     match (live, desired) {
-        (Value::Object(l), Value::Object(d)) => d
-            .iter()
-            .all(|(k, dv)| l.get(k).is_some_and(|lv| covers(lv, dv)) || (dv.is_null() && !l.contains_key(k))),
+        (Value::Object(l), Value::Object(d)) => d.iter().all(|(k, dv)| {
+            l.get(k).is_some_and(|lv| covers(lv, dv)) || (dv.is_null() && !l.contains_key(k))
+        }),
         (Value::Array(l), Value::Array(d)) => {
             l.len() == d.len() && l.iter().zip(d).all(|(lv, dv)| covers(lv, dv))
         }
@@ -131,7 +134,10 @@ mod tests {
         let desired = json!({"data": {"a": "1", "b": "2"}});
         assert!(!covers(&json!({"data": {"a": "1"}}), &desired));
         assert!(!covers(&json!({"data": {"a": "1", "b": "3"}}), &desired));
-        assert!(!covers(&json!({"items": [1, 2, 3]}), &json!({"items": [1, 2]})));
+        assert!(!covers(
+            &json!({"items": [1, 2, 3]}),
+            &json!({"items": [1, 2]})
+        ));
     }
 
     #[test]
@@ -143,7 +149,8 @@ mod tests {
     #[test]
     fn secret_string_data_folds_into_data() {
         let desired = json!({"kind": "Secret", "stringData": {"password": "hunter2"}});
-        let live = json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}, "type": "Opaque"});
+        let live =
+            json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}, "type": "Opaque"});
         assert!(covers(&live, &desired_for_compare(&desired)));
         let changed = json!({"kind": "Secret", "data": {"password": "b3RoZXI="}});
         assert!(!covers(&changed, &desired_for_compare(&desired)));

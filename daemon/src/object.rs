@@ -130,7 +130,11 @@ impl Manifest {
     /// Sets the namespace (or clears it for cluster-scoped kinds), keeping `id` in step.
     pub fn set_namespace(&mut self, ns: Option<&str>) {
         self.id.namespace = ns.map(str::to_string);
-        if let Some(meta) = self.object.get_mut("metadata").and_then(Value::as_object_mut) {
+        if let Some(meta) = self
+            .object
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut)
+        {
             match ns {
                 Some(ns) => {
                     meta.insert("namespace".into(), Value::String(ns.into()));

@@ -41,7 +41,10 @@ pub async fn apply_all(
 ) -> Vec<ApplyResult> {
     let mut results = Vec::new();
     // Foundations first, so later objects find their namespaces and kinds.
-    for p in planned.iter_mut().filter(|p| is_foundation(&p.pair.desired.id.kind)) {
+    for p in planned
+        .iter_mut()
+        .filter(|p| is_foundation(&p.pair.desired.id.kind))
+    {
         if let Some(r) = apply_one(cluster, p, force).await {
             results.push(r);
         }
@@ -66,7 +69,10 @@ pub async fn apply_all(
             });
         }
     }
-    for p in planned.iter_mut().filter(|p| !is_foundation(&p.pair.desired.id.kind)) {
+    for p in planned
+        .iter_mut()
+        .filter(|p| !is_foundation(&p.pair.desired.id.kind))
+    {
         if p.resource.is_none() {
             // Its CRD was applied above; discovery must be asked again.
             cluster.forget_discovery(&p.pair.desired.api_version).await;
@@ -126,7 +132,10 @@ async fn apply_one(cluster: &Cluster, p: &Planned, force: bool) -> Option<ApplyR
         if let Err(e) = cluster.delete(ri, ns, &id.name, uid, true).await {
             return Some(result(Some(format!("delete before recreate failed: {e}"))));
         }
-        match cluster.wait_gone(ri, ns, &id.name, uid, RECREATE_TIMEOUT).await {
+        match cluster
+            .wait_gone(ri, ns, &id.name, uid, RECREATE_TIMEOUT)
+            .await
+        {
             Ok(true) => {}
             Ok(false) => {
                 return Some(result(Some(format!(
@@ -137,7 +146,10 @@ async fn apply_one(cluster: &Cluster, p: &Planned, force: bool) -> Option<ApplyR
             Err(e) => return Some(result(Some(e.to_string()))),
         }
     }
-    match cluster.apply(ri, &p.pair.desired.object, false, force).await {
+    match cluster
+        .apply(ri, &p.pair.desired.object, false, force)
+        .await
+    {
         Ok(_) => {
             tracing::debug!(object = %id, action = ?p.action, "applied");
             Some(result(None))

@@ -15,11 +15,18 @@ fn crd_resource() -> ResourceInfo {
 }
 
 /// Polls a CRD until its `Established` condition is `True`.
-pub async fn wait_crd_established(cluster: &Cluster, name: &str, timeout: Duration) -> Result<(), String> {
+pub async fn wait_crd_established(
+    cluster: &Cluster,
+    name: &str,
+    timeout: Duration,
+) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + timeout;
     let ri = crd_resource();
     loop {
-        let crd = cluster.get(&ri, None, name).await.map_err(|e| e.to_string())?;
+        let crd = cluster
+            .get(&ri, None, name)
+            .await
+            .map_err(|e| e.to_string())?;
         let established = crd
             .as_ref()
             .and_then(|c| c["status"]["conditions"].as_array())

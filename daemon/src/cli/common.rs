@@ -32,12 +32,20 @@ pub fn load(select: &Select) -> anyhow::Result<Loaded> {
             anyhow::bail!(
                 "environment {} has no app {wanted:?} (it has: {})",
                 env.name,
-                env.apps.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                env.apps
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }
     let mut apps = Vec::new();
-    for app in env.apps.iter().filter(|a| select.app.is_empty() || select.app.contains(&a.name)) {
+    for app in env
+        .apps
+        .iter()
+        .filter(|a| select.app.is_empty() || select.app.contains(&a.name))
+    {
         let rendered = render_app(app, &source.root)
             .with_context(|| format!("rendering {}/{}", env.name, app.name))?;
         apps.push((app.clone(), rendered));
@@ -64,7 +72,10 @@ pub fn load(select: &Select) -> anyhow::Result<Loaded> {
 pub async fn connect(args: &ClusterArgs, env_context: Option<&str>) -> anyhow::Result<Cluster> {
     let opts = ConnectOptions {
         kubeconfig: args.kubeconfig.clone(),
-        context: args.context.clone().or_else(|| env_context.map(str::to_string)),
+        context: args
+            .context
+            .clone()
+            .or_else(|| env_context.map(str::to_string)),
     };
     Ok(Cluster::connect(&opts).await?)
 }

@@ -66,11 +66,18 @@ pub fn print_plan(plan: &AppPlan, style: Style) {
     }
     for p in &plan.planned {
         if p.action == Action::Conflict {
-            println!("conflict {}: {}", p.pair.desired.id, p.note.as_deref().unwrap_or(""));
+            println!(
+                "conflict {}: {}",
+                p.pair.desired.id,
+                p.note.as_deref().unwrap_or("")
+            );
         }
     }
     if let Some(r) = &plan.prune.refused {
-        println!("prune refused for {}/{}: {r}", plan.target.env, plan.target.app);
+        println!(
+            "prune refused for {}/{}: {r}",
+            plan.target.env, plan.target.app
+        );
     }
 }
 

@@ -4,7 +4,9 @@ use super::common::{connect, style};
 use super::diff::{print_plan, Tally};
 use super::sync::{print_report, run_plan};
 use super::{HistoryArgs, RollbackArgs};
-use crate::engine::{list_revisions, load_revision, outcome_word, plan_app, PruneOverrides, Provenance, Target};
+use crate::engine::{
+    list_revisions, load_revision, outcome_word, plan_app, Provenance, PruneOverrides, Target,
+};
 use crate::history::Outcome;
 
 /// Runs `syncd history`.
@@ -13,7 +15,10 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<i32> {
     let cluster = connect(&s.cluster, None).await?;
     let revisions = list_revisions(&cluster, &s.state_namespace, &s.env, &s.app).await?;
     if revisions.is_empty() {
-        println!("{}/{} has no revisions in namespace {}", s.env, s.app, s.state_namespace);
+        println!(
+            "{}/{} has no revisions in namespace {}",
+            s.env, s.app, s.state_namespace
+        );
         return Ok(0);
     }
     println!(
@@ -24,7 +29,13 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<i32> {
         let commit = r
             .commit
             .as_deref()
-            .map(|c| format!("{}{}", &c[..c.len().min(10)], if r.dirty { "+" } else { "" }))
+            .map(|c| {
+                format!(
+                    "{}{}",
+                    &c[..c.len().min(10)],
+                    if r.dirty { "+" } else { "" }
+                )
+            })
             .unwrap_or_else(|| "-".into());
         let mut note = r
             .rollback_of
@@ -57,7 +68,8 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<i32> {
 pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
     let s = &args.state;
     let cluster = connect(&s.cluster, None).await?;
-    let (revision, manifests) = load_revision(&cluster, &s.state_namespace, &s.env, &s.app, args.to).await?;
+    let (revision, manifests) =
+        load_revision(&cluster, &s.state_namespace, &s.env, &s.app, args.to).await?;
     let policy = revision
         .policy
         .as_ref()
@@ -79,7 +91,11 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
         print_plan(&plan, style(args.no_color));
         let mut tally = Tally::default();
         tally.add(&plan);
-        println!("{name}: dry run of rollback to revision {}: {}", revision.number, tally.line());
+        println!(
+            "{name}: dry run of rollback to revision {}: {}",
+            revision.number,
+            tally.line()
+        );
         return Ok(0);
     }
     let provenance = Provenance {

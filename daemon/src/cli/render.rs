@@ -17,10 +17,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<i32> {
         for m in manifests {
             match args.output {
                 Output::Yaml => {
-                    out.push_str(&format!(
-                        "---\n# Source: {}/{} ({})\n",
-                        rendered.app, m.origin.file, m.id
-                    ));
+                    out.push_str(&format!("---\n# Source: {} ({})\n", m.origin.file, m.id));
                     out.push_str(&serde_yaml::to_string(&m.object)?);
                 }
                 Output::Json => items.push(m.object.clone()),

@@ -4,7 +4,7 @@ use super::common::{connect, load, progress, style};
 use super::diff::{print_plan, Tally};
 use super::SyncArgs;
 use crate::cluster::Cluster;
-use crate::engine::{execute, plan_app, AppPlan, PruneOverrides, Provenance, SyncReport, Target};
+use crate::engine::{execute, plan_app, AppPlan, Provenance, PruneOverrides, SyncReport, Target};
 use crate::object::ObjectId;
 
 /// Runs `syncd sync`.
@@ -65,7 +65,10 @@ pub async fn run_plan(
     plan: AppPlan,
     provenance: Provenance,
 ) -> Result<SyncReport, crate::engine::EngineError> {
-    let bar = progress(plan.planned.len() as u64, &format!("{}/{}", plan.target.env, plan.target.app));
+    let bar = progress(
+        plan.planned.len() as u64,
+        &format!("{}/{}", plan.target.env, plan.target.app),
+    );
     let tick = |_: &ObjectId| bar.inc(1);
     let report = execute(cluster, plan, provenance, &tick).await;
     bar.finish_and_clear();

@@ -127,7 +127,11 @@ impl Cluster {
         &self.stats
     }
 
-    async fn send(&self, kind: RequestKind, req: request::HttpRequest) -> Result<Value, ClusterError> {
+    async fn send(
+        &self,
+        kind: RequestKind,
+        req: request::HttpRequest,
+    ) -> Result<Value, ClusterError> {
         self.stats.count(kind);
         self.client
             .request::<Value>(req)
@@ -158,7 +162,8 @@ impl Cluster {
         namespace: Option<&str>,
         label_selector: Option<&str>,
     ) -> Result<Vec<Value>, ClusterError> {
-        let req = request::list(ri, namespace, label_selector).map_err(|e| ClusterError::Transport(e.to_string()))?;
+        let req = request::list(ri, namespace, label_selector)
+            .map_err(|e| ClusterError::Transport(e.to_string()))?;
         let list = self.send(RequestKind::List, req).await?;
         let items = match list.get("items") {
             Some(Value::Array(items)) => items.clone(),
@@ -183,7 +188,8 @@ impl Cluster {
         namespace: Option<&str>,
         name: &str,
     ) -> Result<Option<Value>, ClusterError> {
-        let req = request::get(ri, namespace, name).map_err(|e| ClusterError::Transport(e.to_string()))?;
+        let req = request::get(ri, namespace, name)
+            .map_err(|e| ClusterError::Transport(e.to_string()))?;
         match self.send(RequestKind::Get, req).await {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.is_not_found() => Ok(None),
@@ -202,7 +208,8 @@ impl Cluster {
         let meta = &obj["metadata"];
         let name = meta["name"].as_str().unwrap_or_default();
         let ns = meta["namespace"].as_str();
-        let req = request::apply(ri, ns, name, obj, dry_run, force).map_err(|e| ClusterError::Transport(e.to_string()))?;
+        let req = request::apply(ri, ns, name, obj, dry_run, force)
+            .map_err(|e| ClusterError::Transport(e.to_string()))?;
         let kind = if dry_run {
             RequestKind::DryRun
         } else {
@@ -220,7 +227,8 @@ impl Cluster {
         uid: Option<&str>,
         foreground: bool,
     ) -> Result<(), ClusterError> {
-        let req = request::delete(ri, namespace, name, uid, foreground).map_err(|e| ClusterError::Transport(e.to_string()))?;
+        let req = request::delete(ri, namespace, name, uid, foreground)
+            .map_err(|e| ClusterError::Transport(e.to_string()))?;
         match self.send(RequestKind::Delete, req).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),

@@ -66,7 +66,11 @@ pub fn list(
 }
 
 /// GET one object.
-pub fn get(ri: &ResourceInfo, namespace: Option<&str>, name: &str) -> Result<HttpRequest, BuildError> {
+pub fn get(
+    ri: &ResourceInfo,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<HttpRequest, BuildError> {
     Request::new(collection_path(ri, namespace))
         .get(name, &Default::default())
         .map_err(wrap)
@@ -150,16 +154,33 @@ mod tests {
             collection_path(&deployments(), Some("ml")),
             "/apis/apps/v1/namespaces/ml/deployments"
         );
-        assert_eq!(collection_path(&namespaces(), Some("ignored")), "/api/v1/namespaces");
-        assert_eq!(collection_path(&deployments(), None), "/apis/apps/v1/deployments");
+        assert_eq!(
+            collection_path(&namespaces(), Some("ignored")),
+            "/api/v1/namespaces"
+        );
+        assert_eq!(
+            collection_path(&deployments(), None),
+            "/apis/apps/v1/deployments"
+        );
     }
 
     #[test]
     fn apply_is_a_server_side_apply_patch_with_our_field_manager() {
-        let req = apply(&deployments(), Some("ml"), "gw", &json!({"a": 1}), true, true).unwrap();
+        let req = apply(
+            &deployments(),
+            Some("ml"),
+            "gw",
+            &json!({"a": 1}),
+            true,
+            true,
+        )
+        .unwrap();
         assert_eq!(req.method(), http::Method::PATCH);
         let uri = req.uri().to_string();
-        assert!(uri.starts_with("/apis/apps/v1/namespaces/ml/deployments/gw?"), "{uri}");
+        assert!(
+            uri.starts_with("/apis/apps/v1/namespaces/ml/deployments/gw?"),
+            "{uri}"
+        );
         assert!(uri.contains("fieldManager=syncd"), "{uri}");
         assert!(uri.contains("dryRun=All"), "{uri}");
         assert!(uri.contains("force=true"), "{uri}");
@@ -184,6 +205,9 @@ mod tests {
     #[test]
     fn list_with_selector() {
         let req = list(&namespaces(), None, Some("a=b")).unwrap();
-        assert_eq!(req.uri().to_string(), "/api/v1/namespaces?&labelSelector=a%3Db");
+        assert_eq!(
+            req.uri().to_string(),
+            "/api/v1/namespaces?&labelSelector=a%3Db"
+        );
     }
 }

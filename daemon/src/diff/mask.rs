@@ -7,12 +7,23 @@ const HIDDEN: &str = "*** (hidden)";
 
 /// Returns display copies of a Secret's before/after with every `data`/`stringData` value replaced
 /// by a marker, so the text diff shows which keys changed but never a value.
-pub fn mask_secret(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>, Option<Value>) {
+pub fn mask_secret(
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> (Option<Value>, Option<Value>) {
     let mut before = before.cloned();
     let mut after = after.cloned();
     for field in ["data", "stringData"] {
-        let b = before.as_ref().and_then(|v| v.get(field)).and_then(Value::as_object).cloned();
-        let a = after.as_ref().and_then(|v| v.get(field)).and_then(Value::as_object).cloned();
+        let b = before
+            .as_ref()
+            .and_then(|v| v.get(field))
+            .and_then(Value::as_object)
+            .cloned();
+        let a = after
+            .as_ref()
+            .and_then(|v| v.get(field))
+            .and_then(Value::as_object)
+            .cloned();
         let (bm, am) = mask_maps(b.as_ref(), a.as_ref());
         if let (Some(obj), Some(m)) = (before.as_mut().and_then(Value::as_object_mut), bm) {
             obj.insert(field.into(), Value::Object(m));
@@ -70,8 +81,10 @@ mod tests {
 
     #[test]
     fn masks_every_value_and_marks_each_key() {
-        let before = json!({"kind": "Secret", "data": {"same": "c2FtZQ==", "old": "b2xk", "gone": "eA=="}});
-        let after = json!({"kind": "Secret", "data": {"same": "c2FtZQ==", "old": "bmV3", "new": "eQ=="}});
+        let before =
+            json!({"kind": "Secret", "data": {"same": "c2FtZQ==", "old": "b2xk", "gone": "eA=="}});
+        let after =
+            json!({"kind": "Secret", "data": {"same": "c2FtZQ==", "old": "bmV3", "new": "eQ=="}});
         let (b, a) = mask_secret(Some(&before), Some(&after));
         let (b, a) = (b.unwrap(), a.unwrap());
         let text = format!("{b}{a}");

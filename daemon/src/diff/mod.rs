@@ -94,7 +94,9 @@ mod tests {
         let id = ObjectId::new("v1", "ConfigMap", Some("n"), "c");
         let live = json!({"metadata": {"name": "c", "resourceVersion": "1"}, "data": {"a": "b"}});
         let dry = json!({"metadata": {"name": "c", "resourceVersion": "2"}, "data": {"a": "b"}});
-        assert!(!ObjectDiff::new(id.clone(), Change::Update, Some(&live), Some(&dry), None).is_change());
+        assert!(
+            !ObjectDiff::new(id.clone(), Change::Update, Some(&live), Some(&dry), None).is_change()
+        );
         let changed = json!({"metadata": {"name": "c"}, "data": {"a": "c"}});
         assert!(ObjectDiff::new(id, Change::Update, Some(&live), Some(&changed), None).is_change());
     }

@@ -83,7 +83,13 @@ pub async fn classify(
         } else {
             (Change::Update, Action::Update)
         };
-        let diff = ObjectDiff::new(id, change, pair.live.as_ref(), Some(&pair.desired.object), None);
+        let diff = ObjectDiff::new(
+            id,
+            change,
+            pair.live.as_ref(),
+            Some(&pair.desired.object),
+            None,
+        );
         let note = Some("kind is defined by a CRD in this sync; not dry-run".to_string());
         return Ok(planned(pair, action, Some(diff), note));
     };
@@ -96,7 +102,10 @@ pub async fn classify(
             Ok(planned(pair, Action::Create, Some(diff), None))
         }
         Ok(server) => {
-            let live = pair.live.as_ref().expect("checked pairs have a live object");
+            let live = pair
+                .live
+                .as_ref()
+                .expect("checked pairs have a live object");
             if strip_server_fields(live) == strip_server_fields(&server) {
                 Ok(planned(pair, Action::Unchanged, None, None))
             } else {
@@ -106,14 +115,28 @@ pub async fn classify(
         }
         Err(e) if creating && e.is_not_found() && namespace_pending(&pair, namespaces_created) => {
             let note = "its namespace is created by this sync; not dry-run".to_string();
-            let diff = ObjectDiff::new(id, Change::Create, None, Some(&pair.desired.object), Some(note.clone()));
+            let diff = ObjectDiff::new(
+                id,
+                Change::Create,
+                None,
+                Some(&pair.desired.object),
+                Some(note.clone()),
+            );
             Ok(planned(pair, Action::Create, Some(diff), Some(note)))
         }
-        Err(e) if !creating && e.is_immutable() && policy.immutable == ImmutablePolicy::Recreate => {
+        Err(e)
+            if !creating && e.is_immutable() && policy.immutable == ImmutablePolicy::Recreate =>
+        {
             let live = pair.live.clone().expect("checked pairs have a live object");
             let note = format!("immutable field changed, will be deleted and created again: {e}");
             let after: Value = overlay(&strip_server_fields(&live), &pair.desired.object);
-            let diff = ObjectDiff::new(id, Change::Recreate, Some(&live), Some(&after), Some(note.clone()));
+            let diff = ObjectDiff::new(
+                id,
+                Change::Recreate,
+                Some(&live),
+                Some(&after),
+                Some(note.clone()),
+            );
             Ok(planned(pair, Action::Recreate, Some(diff), Some(note)))
         }
         Err(e) if e.is_conflict() => {

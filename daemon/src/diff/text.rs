@@ -46,16 +46,20 @@ pub fn render_object_diff(d: &ObjectDiff, style: Style) -> String {
     if let Some(note) = &d.note {
         out.push_str(&format!("{cyan}# {note}{reset}\n"));
     }
-    out.push_str(&format!("{bold}--- live/{}{reset}\n{bold}+++ desired/{}{reset}\n", d.id, d.id));
+    out.push_str(&format!(
+        "{bold}--- live/{}{reset}\n{bold}+++ desired/{}{reset}\n",
+        d.id, d.id
+    ));
     let diff = TextDiff::from_lines(&old, &new);
     for group in diff.grouped_ops(3) {
         let (first, last) = (&group[0], &group[group.len() - 1]);
         let (o, n) = (first.old_range().start, first.new_range().start);
-        let (ol, nl) = (
-            last.old_range().end - o,
-            last.new_range().end - n,
-        );
-        out.push_str(&format!("{cyan}@@ -{},{ol} +{},{nl} @@{reset}\n", o + 1, n + 1));
+        let (ol, nl) = (last.old_range().end - o, last.new_range().end - n);
+        out.push_str(&format!(
+            "{cyan}@@ -{},{ol} +{},{nl} @@{reset}\n",
+            o + 1,
+            n + 1
+        ));
         for op in &group {
             for change in diff.iter_changes(op) {
                 let (sign, color) = match change.tag() {
@@ -90,7 +94,11 @@ mod tests {
         let text = render_object_diff(&d, Style::Plain);
         let changed: Vec<_> = text
             .lines()
-            .filter(|l| (l.starts_with('-') || l.starts_with('+')) && !l.starts_with("---") && !l.starts_with("+++"))
+            .filter(|l| {
+                (l.starts_with('-') || l.starts_with('+'))
+                    && !l.starts_with("---")
+                    && !l.starts_with("+++")
+            })
             .collect();
         assert_eq!(changed, ["-  replicas: 1", "+  replicas: 3"]);
         assert!(text.starts_with("update apps/Deployment ml/gw\n"));
@@ -110,9 +118,17 @@ mod tests {
     #[test]
     fn create_is_all_additions() {
         let id = ObjectId::new("v1", "ConfigMap", Some("ml"), "c");
-        let d = ObjectDiff::new(id, Change::Create, None, Some(&json!({"data": {"a": "b"}})), None);
+        let d = ObjectDiff::new(
+            id,
+            Change::Create,
+            None,
+            Some(&json!({"data": {"a": "b"}})),
+            None,
+        );
         let text = render_object_diff(&d, Style::Plain);
         assert!(text.contains("+data:\n+  a: b\n"), "{text}");
-        assert!(!text.lines().any(|l| l.starts_with('-') && !l.starts_with("---")));
+        assert!(!text
+            .lines()
+            .any(|l| l.starts_with('-') && !l.starts_with("---")));
     }
 }

@@ -14,9 +14,14 @@ pub async fn read_live(
     wanted: &[(ResourceInfo, ObjectId)],
 ) -> Result<LiveSet, EngineError> {
     let ids: HashSet<&ObjectId> = wanted.iter().map(|(_, id)| id).collect();
-    let mut collections: BTreeMap<(String, String, Option<String>), &ResourceInfo> = BTreeMap::new();
+    let mut collections: BTreeMap<(String, String, Option<String>), &ResourceInfo> =
+        BTreeMap::new();
     for (ri, id) in wanted {
-        let ns = if ri.namespaced { id.namespace.clone() } else { None };
+        let ns = if ri.namespaced {
+            id.namespace.clone()
+        } else {
+            None
+        };
         collections
             .entry((ri.api_version.clone(), ri.kind.clone(), ns))
             .or_insert(ri);
@@ -26,7 +31,11 @@ pub async fn read_live(
         let items = cluster
             .list(ri, ns.as_deref(), None)
             .await
-            .map_err(at(format!("listing {} in {}", ri.kind, ns.as_deref().unwrap_or("cluster"))))?;
+            .map_err(at(format!(
+                "listing {} in {}",
+                ri.kind,
+                ns.as_deref().unwrap_or("cluster")
+            )))?;
         for item in items {
             let Some(name) = str_at(&item, &["metadata", "name"]) else {
                 continue;

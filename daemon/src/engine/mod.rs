@@ -75,14 +75,16 @@ pub struct AppPlan {
 impl AppPlan {
     /// Diffs of every change (creates, updates, recreates, then prunes).
     pub fn diffs(&self) -> Vec<ObjectDiff> {
-        let mut out: Vec<ObjectDiff> = self
-            .planned
-            .iter()
-            .filter_map(|p| p.diff.clone())
-            .collect();
+        let mut out: Vec<ObjectDiff> = self.planned.iter().filter_map(|p| p.diff.clone()).collect();
         let refused = self.prune.refused.as_ref().map(|r| r.to_string());
         for t in &self.prune.delete {
-            out.push(ObjectDiff::new(t.id.clone(), Change::Prune, Some(&t.live), None, refused.clone()));
+            out.push(ObjectDiff::new(
+                t.id.clone(),
+                Change::Prune,
+                Some(&t.live),
+                None,
+                refused.clone(),
+            ));
         }
         out
     }
@@ -175,7 +177,13 @@ pub async fn execute(
     progress: Progress<'_>,
 ) -> Result<SyncReport, EngineError> {
     let t = plan.target.clone();
-    let applied = apply_all(cluster, &mut plan.planned, t.policy.force_conflicts, progress).await;
+    let applied = apply_all(
+        cluster,
+        &mut plan.planned,
+        t.policy.force_conflicts,
+        progress,
+    )
+    .await;
     let apply_failed = applied.iter().any(|r| r.error.is_some());
     let pruned = if apply_failed {
         Vec::new()
@@ -261,7 +269,8 @@ fn next_inventory(
         .collect();
     for t in &plan.prune.delete {
         if !pruned_ok.contains(&t.id) {
-            inv.entries.insert(t.id.clone(), plan.previous.entries[&t.id].clone());
+            inv.entries
+                .insert(t.id.clone(), plan.previous.entries[&t.id].clone());
         }
     }
     inv

@@ -28,7 +28,11 @@ pub async fn read_inventory(
 ) -> Result<Inventory, EngineError> {
     let name = Inventory::object_name(env, app);
     let cm = cluster
-        .get(&core("ConfigMap", "configmaps", true), Some(state_ns), &name)
+        .get(
+            &core("ConfigMap", "configmaps", true),
+            Some(state_ns),
+            &name,
+        )
         .await
         .map_err(at(format!("reading inventory {state_ns}/{name}")))?;
     match cm {
@@ -113,7 +117,10 @@ pub async fn record_revision(
     cluster
         .apply(&ri, &secret, false, true)
         .await
-        .map_err(at(format!("recording revision {} of {env}/{app}", revision.number)))?;
+        .map_err(at(format!(
+            "recording revision {} of {env}/{app}",
+            revision.number
+        )))?;
     let mut numbers: Vec<u64> = existing.iter().map(|(r, _)| r.number).collect();
     numbers.push(revision.number);
     for n in history::revisions_to_trim(numbers, limit) {

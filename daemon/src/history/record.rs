@@ -316,13 +316,20 @@ mod tests {
         let (_, mut secret) = encode("dev", "gw", "s", revision(1), &[json!({"a": 1})]);
         let (_, other) = encode("dev", "gw", "s", revision(1), &[json!({"a": 2})]);
         secret["data"][MANIFESTS_KEY] = other["data"][MANIFESTS_KEY].clone();
-        assert!(matches!(decode(&secret), Err(HistoryError::Checksum { .. })));
+        assert!(matches!(
+            decode(&secret),
+            Err(HistoryError::Checksum { .. })
+        ));
     }
 
     #[test]
     fn trims_oldest_beyond_limit() {
         assert_eq!(revisions_to_trim(vec![3, 1, 2, 5, 4], 3), vec![1, 2]);
         assert!(revisions_to_trim(vec![1, 2], 10).is_empty());
-        assert_eq!(revisions_to_trim(vec![1, 2], 0), vec![1], "at least one is kept");
+        assert_eq!(
+            revisions_to_trim(vec![1, 2], 0),
+            vec![1],
+            "at least one is kept"
+        );
     }
 }

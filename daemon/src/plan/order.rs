@@ -105,7 +105,11 @@ mod tests {
 
     #[test]
     fn prune_is_reverse_of_apply() {
-        let mut a = vec![id("Namespace", "n"), id("Deployment", "d"), id("ConfigMap", "c")];
+        let mut a = vec![
+            id("Namespace", "n"),
+            id("Deployment", "d"),
+            id("ConfigMap", "c"),
+        ];
         let mut p = a.clone();
         a.sort_by(apply_cmp);
         p.sort_by(prune_cmp);

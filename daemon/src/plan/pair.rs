@@ -52,7 +52,9 @@ pub fn pair(desired: Vec<Manifest>, live: &LiveSet, previous: &Inventory) -> Vec
                 .get(&m.id)
                 .is_some_and(|e| !e.hash.is_empty() && e.hash == hash);
             let step = match &live_obj {
-                None if applied_same && m.id.kind == "Job" && m.id.group == "batch" => Step::JobGone,
+                None if applied_same && m.id.kind == "Job" && m.id.group == "batch" => {
+                    Step::JobGone
+                }
                 None => Step::Create,
                 // Skip the dry-run only when syncd applied this exact content before (so no field
                 // it managed was dropped) and nobody changed any field it sets since.
@@ -81,7 +83,8 @@ mod tests {
     use serde_json::json;
 
     fn manifest(kind: &str, api: &str, name: &str, body: Value) -> Manifest {
-        let mut obj = json!({"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": "ns"}});
+        let mut obj =
+            json!({"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": "ns"}});
         obj.as_object_mut()
             .unwrap()
             .extend(body.as_object().unwrap().clone());
@@ -147,13 +150,23 @@ mod tests {
 
     #[test]
     fn finished_job_removed_by_ttl_is_in_sync_but_changed_job_is_created() {
-        let job = manifest("Job", "batch/v1", "train", json!({"spec": {"template": {}}}));
+        let job = manifest(
+            "Job",
+            "batch/v1",
+            "train",
+            json!({"spec": {"template": {}}}),
+        );
         let inv = inventory_of(&[&job]);
         assert_eq!(
             pair(vec![job.clone()], &LiveSet::new(), &inv)[0].step,
             Step::JobGone
         );
-        let changed = manifest("Job", "batch/v1", "train", json!({"spec": {"template": {"x": 1}}}));
+        let changed = manifest(
+            "Job",
+            "batch/v1",
+            "train",
+            json!({"spec": {"template": {"x": 1}}}),
+        );
         assert_eq!(
             pair(vec![changed], &LiveSet::new(), &inv)[0].step,
             Step::Create

@@ -124,7 +124,9 @@ pub fn select_prune(input: &PruneInput<'_>) -> PruneDecision {
             continue;
         }
         if !input.policy.prune {
-            decision.skipped.push((id.clone(), SkipReason::PolicyDisabled));
+            decision
+                .skipped
+                .push((id.clone(), SkipReason::PolicyDisabled));
             decision.carry.push((id.clone(), entry.clone()));
             continue;
         }
@@ -140,7 +142,10 @@ pub fn select_prune(input: &PruneInput<'_>) -> PruneDecision {
         if input.desired.is_empty() && !input.allow_empty {
             decision.refused = Some(Refusal::EmptyRender { previous });
         } else if !input.allow_over_budget
-            && input.policy.prune_budget.exceeded(candidates.len(), previous)
+            && input
+                .policy
+                .prune_budget
+                .exceeded(candidates.len(), previous)
         {
             decision.refused = Some(Refusal::OverBudget {
                 deletes: candidates.len(),
@@ -260,7 +265,9 @@ mod tests {
         );
         assert!(d.delete.is_empty());
         // Within budget: 5 of 10 (not more than 5 objects).
-        assert!(decide(&f, &["c0", "c1", "c2", "c3", "c4"]).refused.is_none());
+        assert!(decide(&f, &["c0", "c1", "c2", "c3", "c4"])
+            .refused
+            .is_none());
         let desired: HashSet<ObjectId> = ["c0"].iter().map(|n| cm(n)).collect();
         let allowed = select_prune(&PruneInput {
             previous: &f.previous,

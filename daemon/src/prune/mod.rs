@@ -20,11 +20,20 @@ pub async fn prune_all(cluster: &Cluster, targets: &[PruneTarget]) -> Vec<PruneR
     for t in targets {
         let error = match cluster.resource(&t.api_version, &t.id.kind).await {
             Ok(Some(ri)) => cluster
-                .delete(&ri, t.id.namespace.as_deref(), &t.id.name, t.uid.as_deref(), false)
+                .delete(
+                    &ri,
+                    t.id.namespace.as_deref(),
+                    &t.id.name,
+                    t.uid.as_deref(),
+                    false,
+                )
                 .await
                 .err()
                 .map(|e| e.to_string()),
-            Ok(None) => Some(format!("kind {} {} is no longer served", t.api_version, t.id.kind)),
+            Ok(None) => Some(format!(
+                "kind {} {} is no longer served",
+                t.api_version, t.id.kind
+            )),
             Err(e) => Some(e.to_string()),
         };
         if error.is_none() {

@@ -47,10 +47,12 @@ fn collect(dir: &Path, recurse: bool, out: &mut Vec<PathBuf>) -> Result<(), Rend
             source,
         })?;
         let path = entry.path();
-        let file_type = entry.file_type().map_err(|source| RenderError::ReadFailed {
-            path: path.clone(),
-            source,
-        })?;
+        let file_type = entry
+            .file_type()
+            .map_err(|source| RenderError::ReadFailed {
+                path: path.clone(),
+                source,
+            })?;
         if file_type.is_dir() {
             if recurse {
                 collect(&path, recurse, out)?;
@@ -87,7 +89,11 @@ pub fn flatten(doc: Value, origin: Origin, out: &mut Vec<Manifest>) -> Result<()
         .ok_or_else(|| invalid("missing kind".into()))?
         .to_string();
     if kind == "List" && api_version == "v1" {
-        let items = doc.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+        let items = doc
+            .get("items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for item in items {
             flatten(item, origin.clone(), out)?;
         }
@@ -108,7 +114,10 @@ pub fn flatten(doc: Value, origin: Origin, out: &mut Vec<Manifest>) -> Result<()
         .filter(|s| !s.is_empty())
         .ok_or_else(|| invalid(format!("{kind} has no metadata.name")))?
         .to_string();
-    let namespace = meta.get("namespace").and_then(Value::as_str).map(str::to_string);
+    let namespace = meta
+        .get("namespace")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     out.push(Manifest {
         id: ObjectId::new(&api_version, &kind, namespace.as_deref(), &name),
         api_version,
@@ -132,7 +141,11 @@ mod tests {
     #[test]
     fn loads_files_in_path_order_with_origins() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n");
+        write(
+            dir.path(),
+            "b.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
+        );
         write(
             dir.path(),
             "a/x.yml",
@@ -149,8 +162,14 @@ mod tests {
     #[test]
     fn missing_name_is_an_error_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n");
-        let err = load_dir(dir.path(), true, dir.path()).unwrap_err().to_string();
+        write(
+            dir.path(),
+            "m.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n",
+        );
+        let err = load_dir(dir.path(), true, dir.path())
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "m.yaml:1: ConfigMap has no metadata.name");
     }
 
@@ -162,6 +181,9 @@ mod tests {
             "l.yaml",
             "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: x}}\n",
         );
-        assert_eq!(load_dir(dir.path(), true, dir.path()).unwrap()[0].id.name, "x");
+        assert_eq!(
+            load_dir(dir.path(), true, dir.path()).unwrap()[0].id.name,
+            "x"
+        );
     }
 }

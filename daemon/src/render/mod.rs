@@ -81,7 +81,10 @@ pub struct RenderedApp {
 }
 
 /// Renders one app of a resolved environment. `repo_root` anchors the file names in messages.
-pub fn render_app(app: &ResolvedApp, repo_root: &std::path::Path) -> Result<RenderedApp, RenderError> {
+pub fn render_app(
+    app: &ResolvedApp,
+    repo_root: &std::path::Path,
+) -> Result<RenderedApp, RenderError> {
     let mut manifests = match &app.source {
         SourceSpec::Manifests { path, recurse } => {
             manifests::load_dir(&app.dir.join(path), *recurse, repo_root)?

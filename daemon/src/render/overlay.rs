@@ -64,9 +64,7 @@ pub fn apply_overlay(m: &mut Manifest, app: &ResolvedApp) {
 }
 
 fn string_map<'a>(meta: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
-    let slot = meta
-        .entry(key)
-        .or_insert_with(|| Value::Object(Map::new()));
+    let slot = meta.entry(key).or_insert_with(|| Value::Object(Map::new()));
     if !slot.is_object() {
         *slot = Value::Object(Map::new());
     }

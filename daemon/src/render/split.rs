@@ -28,7 +28,8 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let mut offset = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let trimmed = line.trim_end();
-        let is_sep = trimmed == "---" || trimmed.starts_with("--- ") || trimmed.starts_with("---\t");
+        let is_sep =
+            trimmed == "---" || trimmed.starts_with("--- ") || trimmed.starts_with("---\t");
         if is_sep {
             out.push((start_line, &text[start..offset]));
             start = offset + line.len();
@@ -44,19 +45,23 @@ fn parse_one(body: &str, file: &str, start_line: usize) -> Result<Value, RenderE
     if body.trim().is_empty() {
         return Ok(Value::Null);
     }
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_str(body).map_err(|e| {
-            let (line, col) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            RenderError::ParseFailed {
-                file: file.to_string(),
-                line: start_line + line - 1,
-                col,
-                message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
-            }
-        })?;
+    let yaml: serde_yaml::Value = serde_yaml::from_str(body).map_err(|e| {
+        let (line, col) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
+        RenderError::ParseFailed {
+            file: file.to_string(),
+            line: start_line + line - 1,
+            col,
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        }
+    })?;
     serde_json::to_value(yaml).map_err(|e| RenderError::ParseFailed {
         file: file.to_string(),
         line: start_line,
