@@ -102,6 +102,28 @@ pub struct SyncArgs {
     no_color: bool,
 }
 
+impl SyncArgs {
+    /// Arguments for `diff`/`sync` of every app of `env` in `repo` against `kubeconfig`, with
+    /// defaults for everything else (for embedding and tests).
+    pub fn new(repo: &std::path::Path, env: &str, kubeconfig: &std::path::Path) -> SyncArgs {
+        SyncArgs {
+            select: Select {
+                repo: repo.to_path_buf(),
+                env: env.to_string(),
+                app: Vec::new(),
+            },
+            cluster: ClusterArgs {
+                kubeconfig: Some(kubeconfig.to_path_buf()),
+                context: None,
+            },
+            dry_run: false,
+            allow_empty_prune: false,
+            allow_prune_over_budget: false,
+            no_color: true,
+        }
+    }
+}
+
 /// Identifies one app's state in the cluster without a repo.
 #[derive(Args, Debug)]
 pub struct StateArgs {

@@ -17,8 +17,33 @@ pub enum Style {
 
 fn to_yaml(v: Option<&Value>) -> String {
     match v {
-        Some(v) => serde_yaml::to_string(v).unwrap_or_else(|e| format!("# unprintable: {e}\n")),
+        Some(v) => serde_yaml::to_string(&canonical(v, true))
+            .unwrap_or_else(|e| format!("# unprintable: {e}\n")),
         None => String::new(),
+    }
+}
+
+/// Both sides of a diff in one key order (the live side arrives in the server's order, the
+/// desired side in the author's): `apiVersion`, `kind`, `metadata` first, the rest sorted.
+fn canonical(v: &Value, top: bool) -> Value {
+    match v {
+        Value::Object(map) => {
+            let rank = |k: &str| match (top, k) {
+                (true, "apiVersion") => 0,
+                (true, "kind") => 1,
+                (true, "metadata") => 2,
+                _ => 3,
+            };
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), canonical(&map[k], false)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|i| canonical(i, false)).collect()),
+        other => other.clone(),
     }
 }
 
@@ -102,6 +127,16 @@ mod tests {
             .collect();
         assert_eq!(changed, ["-  replicas: 1", "+  replicas: 3"]);
         assert!(text.starts_with("update apps/Deployment ml/gw\n"));
+    }
+
+    #[test]
+    fn key_order_differences_are_not_changes() {
+        let id = ObjectId::new("v1", "ConfigMap", Some("ml"), "c");
+        let live: Value = serde_json::from_str(r#"{"metadata":{"name":"c"},"data":{"b":"1","a":"2"},"kind":"ConfigMap","apiVersion":"v1"}"#).unwrap();
+        let desired: Value = serde_json::from_str(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"2","b":"1"}}"#).unwrap();
+        let d = ObjectDiff::new(id, Change::Update, Some(&live), Some(&desired), None);
+        let text = render_object_diff(&d, Style::Plain);
+        assert!(!text.contains("@@"), "{text}");
     }
 
     #[test]

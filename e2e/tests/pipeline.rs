@@ -1,0 +1,267 @@
+//! The pipeline against a real API server: create, no-op, diff, prune, protection, empty render,
+//! Job recreation, rollback and malformed input. Skipped (one line) without a cluster.
+
+use syncd::diff::Action;
+use syncd::engine::{list_revisions, load_revision, PruneOverrides};
+use syncd_e2e::{changed_lines, configmap, core, jobs, Lab};
+
+fn cms() -> syncd::cluster::ResourceInfo {
+    core("ConfigMap", "configmaps", true)
+}
+
+#[tokio::test]
+async fn first_sync_creates_second_writes_nothing() {
+    let Some(lab) = Lab::new("noop").await else {
+        return;
+    };
+    for i in 0..3 {
+        lab.write(
+            &format!("apps/app/manifests/cm{i}.yaml"),
+            &configmap(&format!("cm{i}"), "v1"),
+        );
+    }
+    let first = lab.sync().await.unwrap();
+    assert_eq!(first.counts.created, 3, "{first:?}");
+    assert!(first.succeeded());
+    assert_eq!(first.revision.as_ref().map(|r| r.number), Some(1));
+    let cm = lab.get(&cms(), "cm0").await.expect("created");
+    assert_eq!(cm["metadata"]["labels"]["syncd.io/app"], "app");
+
+    let writes = lab.cluster.stats().writes();
+    let dry_runs = lab.cluster.stats().get(syncd::cluster::RequestKind::DryRun);
+    let second = lab.sync().await.unwrap();
+    assert_eq!(second.counts.unchanged, 3);
+    assert_eq!(second.counts.changed(), 0);
+    assert!(
+        second.revision.is_none(),
+        "a no-op sync records no revision"
+    );
+    assert_eq!(
+        lab.cluster.stats().writes(),
+        writes,
+        "a no-op sync writes nothing"
+    );
+    assert_eq!(
+        lab.cluster.stats().get(syncd::cluster::RequestKind::DryRun),
+        dry_runs,
+        "a no-op sync needs no dry-run"
+    );
+    assert!(
+        lab.diff_text().await.is_empty(),
+        "diff after sync shows nothing"
+    );
+    lab.cleanup().await;
+}
+
+#[tokio::test]
+async fn one_changed_field_shows_exactly_that_field() {
+    let Some(lab) = Lab::new("diff").await else {
+        return;
+    };
+    lab.write(
+        "apps/app/manifests/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: busybox:1.36\n",
+    );
+    lab.sync().await.unwrap();
+    lab.write(
+        "apps/app/manifests/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: busybox:1.36\n",
+    );
+    let diff = lab.diff_text().await;
+    assert_eq!(
+        changed_lines(&diff),
+        ["-  replicas: 1", "+  replicas: 3"],
+        "{diff}"
+    );
+
+    // The CLI says the same with exit code 1.
+    let cli = syncd::cli::Cli {
+        verbose: 0,
+        command: syncd::cli::Command::Diff(syncd::cli::SyncArgs::new(
+            lab.root(),
+            "test",
+            &lab.kubeconfig,
+        )),
+    };
+    assert_eq!(syncd::cli::run(cli).await.unwrap(), 1);
+    lab.sync().await.unwrap();
+    assert!(lab.diff_text().await.is_empty());
+    lab.cleanup().await;
+}
+
+#[tokio::test]
+async fn removed_object_is_pruned_and_protected_one_kept() {
+    let Some(lab) = Lab::new("prune").await else {
+        return;
+    };
+    lab.write("apps/app/manifests/keep.yaml", &configmap("keep", "v"));
+    lab.write("apps/app/manifests/gone.yaml", &configmap("gone", "v"));
+    lab.write(
+        "apps/app/manifests/protected.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: protected\n  annotations:\n    syncd.io/prune: disabled\ndata: {k: v}\n",
+    );
+    lab.sync().await.unwrap();
+    lab.remove("apps/app/manifests/gone.yaml");
+    lab.remove("apps/app/manifests/protected.yaml");
+    let report = lab.sync().await.unwrap();
+    assert_eq!(report.counts.pruned, 1, "{report:?}");
+    assert!(lab.get(&cms(), "gone").await.is_none(), "pruned");
+    assert!(
+        lab.get(&cms(), "protected").await.is_some(),
+        "protected object kept"
+    );
+    assert!(lab.get(&cms(), "keep").await.is_some());
+    lab.cleanup().await;
+}
+
+#[tokio::test]
+async fn empty_render_prunes_nothing() {
+    let Some(lab) = Lab::new("empty").await else {
+        return;
+    };
+    lab.write("apps/app/manifests/a.yaml", &configmap("a", "v"));
+    lab.write("apps/app/manifests/b.yaml", &configmap("b", "v"));
+    lab.sync().await.unwrap();
+    lab.remove("apps/app/manifests/a.yaml");
+    lab.remove("apps/app/manifests/b.yaml");
+    let report = lab.sync().await.unwrap();
+    assert!(report.prune_refused.is_some(), "{report:?}");
+    assert!(!report.succeeded());
+    assert!(lab.get(&cms(), "a").await.is_some());
+    assert!(lab.get(&cms(), "b").await.is_some());
+    // Only an explicit override prunes an app to nothing.
+    let report = lab
+        .sync_with(PruneOverrides {
+            allow_empty: true,
+            allow_over_budget: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.counts.pruned, 2);
+    lab.cleanup().await;
+}
+
+fn job(command: &str) -> String {
+    format!(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: train\nspec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: train\n        image: busybox:1.36\n        command: [\"sh\", \"-c\", \"{command}\"]\n"
+    )
+}
+
+#[tokio::test]
+async fn changed_job_is_recreated() {
+    let Some(lab) = Lab::new("job").await else {
+        return;
+    };
+    lab.write("apps/app/manifests/job.yaml", &job("echo one"));
+    lab.sync().await.unwrap();
+    let first = lab.get(&jobs(), "train").await.expect("job");
+    lab.write("apps/app/manifests/job.yaml", &job("echo two"));
+    let plan = lab.plan(PruneOverrides::default()).await.unwrap();
+    assert_eq!(plan.planned[0].action, Action::Recreate);
+    let report = lab.sync().await.unwrap();
+    assert_eq!(report.counts.recreated, 1, "{report:?}");
+    let second = lab.get(&jobs(), "train").await.expect("job recreated");
+    assert_ne!(first["metadata"]["uid"], second["metadata"]["uid"]);
+    let cmd = &second["spec"]["template"]["spec"]["containers"][0]["command"][2];
+    assert_eq!(cmd, "echo two");
+    lab.cleanup().await;
+}
+
+#[tokio::test]
+async fn rollback_restores_earlier_object_set() {
+    let Some(lab) = Lab::new("rollback").await else {
+        return;
+    };
+    lab.write("apps/app/manifests/a.yaml", &configmap("a", "one"));
+    lab.sync().await.unwrap();
+    lab.remove("apps/app/manifests/a.yaml");
+    lab.write("apps/app/manifests/b.yaml", &configmap("b", "two"));
+    lab.sync_with(PruneOverrides {
+        allow_empty: false,
+        allow_over_budget: true,
+    })
+    .await
+    .unwrap();
+    assert!(lab.get(&cms(), "a").await.is_none());
+
+    let (revision, manifests) = load_revision(&lab.cluster, &lab.ns, "test", "app", None)
+        .await
+        .unwrap();
+    assert_eq!(revision.number, 1);
+    let policy = revision.policy.as_ref().unwrap().to_policy();
+    let target = syncd::engine::Target {
+        env: "test".into(),
+        app: "app".into(),
+        state_namespace: lab.ns.clone(),
+        policy,
+    };
+    let plan = syncd::engine::plan_app(
+        &lab.cluster,
+        target,
+        manifests,
+        PruneOverrides {
+            allow_empty: false,
+            allow_over_budget: true,
+        },
+    )
+    .await
+    .unwrap();
+    let report = syncd::engine::execute(
+        &lab.cluster,
+        plan,
+        syncd::engine::Provenance {
+            rollback_of: Some(1),
+            ..Default::default()
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.succeeded(), "{report:?}");
+    let a = lab.get(&cms(), "a").await.expect("a restored");
+    assert_eq!(a["data"]["key"], "one");
+    assert!(
+        lab.get(&cms(), "b").await.is_none(),
+        "b pruned by the rollback"
+    );
+    let revisions = list_revisions(&lab.cluster, &lab.ns, "test", "app")
+        .await
+        .unwrap();
+    let last = &revisions.last().unwrap().0;
+    assert_eq!((last.number, last.rollback_of), (3, Some(1)));
+    lab.cleanup().await;
+}
+
+#[tokio::test]
+async fn malformed_manifest_leaves_cluster_untouched() {
+    let Some(lab) = Lab::new("malformed").await else {
+        return;
+    };
+    lab.write("apps/app/manifests/a.yaml", &configmap("a", "v"));
+    lab.write(
+        "apps/app/manifests/bad.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: [broken\n",
+    );
+    let err = lab.sync().await.unwrap_err();
+    assert!(err.contains("bad.yaml"), "{err}");
+    assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
+
+    // Valid YAML the server rejects: still nothing written, not even the valid object.
+    lab.write(
+        "apps/app/manifests/bad.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  ports:\n  - port: 99999\n",
+    );
+    let err = lab.sync().await.unwrap_err();
+    assert!(err.contains("Service"), "{err}");
+    assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
+
+    // An unknown kind is an error before anything is written.
+    lab.write(
+        "apps/app/manifests/bad.yaml",
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
+    );
+    let err = lab.sync().await.unwrap_err();
+    assert!(err.contains("Widget"), "{err}");
+    assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
+    lab.cleanup().await;
+}
