@@ -3,7 +3,6 @@
 //! `SYNCD_E2E_KUBECONFIG`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 use serde_json::{json, Value};
 use syncd::cluster::{Cluster, ConnectOptions, ResourceInfo};
@@ -13,8 +12,6 @@ use syncd::render::render_app;
 
 /// The environment variable naming the kubeconfig of the cluster under test.
 pub const KUBECONFIG_VAR: &str = "SYNCD_E2E_KUBECONFIG";
-
-static SKIP_NOTE: Once = Once::new();
 
 /// A test's private repo and namespace.
 pub struct Lab {
@@ -51,14 +48,11 @@ pub fn jobs() -> ResourceInfo {
 }
 
 impl Lab {
-    /// A lab for test `name`, or `None` (after printing one skip line per run) without a cluster.
-    pub async fn new(name: &str) -> Option<Lab> {
-        let Some(kubeconfig) = std::env::var_os(KUBECONFIG_VAR).map(PathBuf::from) else {
-            SKIP_NOTE.call_once(|| {
-                println!("skipped: {KUBECONFIG_VAR} is not set (e2e needs a cluster)")
-            });
-            return None;
-        };
+    /// A lab for test `name` on the cluster named by [`KUBECONFIG_VAR`] (which must be set).
+    pub async fn new(name: &str) -> Lab {
+        let kubeconfig = std::env::var_os(KUBECONFIG_VAR)
+            .map(PathBuf::from)
+            .expect("SYNCD_E2E_KUBECONFIG is set");
         let cluster = Cluster::connect(&ConnectOptions {
             kubeconfig: Some(kubeconfig.clone()),
             context: None,
@@ -94,7 +88,7 @@ impl Lab {
                 ns = lab.ns
             ),
         );
-        Some(lab)
+        lab
     }
 
     /// Writes a repo file.

@@ -1,5 +1,7 @@
 //! The pipeline against a real API server: create, no-op, diff, prune, protection, empty render,
-//! Job recreation, rollback and malformed input. Skipped (one line) without a cluster.
+//! Job recreation, rollback and malformed input. A plain binary (`harness = false`) so that
+//! without a cluster it prints exactly one `skipped:` line, and with one a `N passed, M failed`
+//! summary.
 
 use syncd::diff::Action;
 use syncd::engine::{list_revisions, load_revision, PruneOverrides};
@@ -9,11 +11,8 @@ fn cms() -> syncd::cluster::ResourceInfo {
     core("ConfigMap", "configmaps", true)
 }
 
-#[tokio::test]
 async fn first_sync_creates_second_writes_nothing() {
-    let Some(lab) = Lab::new("noop").await else {
-        return;
-    };
+    let lab = Lab::new("noop").await;
     for i in 0..3 {
         lab.write(
             &format!("apps/app/manifests/cm{i}.yaml"),
@@ -53,11 +52,8 @@ async fn first_sync_creates_second_writes_nothing() {
     lab.cleanup().await;
 }
 
-#[tokio::test]
 async fn one_changed_field_shows_exactly_that_field() {
-    let Some(lab) = Lab::new("diff").await else {
-        return;
-    };
+    let lab = Lab::new("diff").await;
     lab.write(
         "apps/app/manifests/deploy.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: busybox:1.36\n",
@@ -89,11 +85,8 @@ async fn one_changed_field_shows_exactly_that_field() {
     lab.cleanup().await;
 }
 
-#[tokio::test]
 async fn removed_object_is_pruned_and_protected_one_kept() {
-    let Some(lab) = Lab::new("prune").await else {
-        return;
-    };
+    let lab = Lab::new("prune").await;
     lab.write("apps/app/manifests/keep.yaml", &configmap("keep", "v"));
     lab.write("apps/app/manifests/gone.yaml", &configmap("gone", "v"));
     lab.write(
@@ -114,11 +107,8 @@ async fn removed_object_is_pruned_and_protected_one_kept() {
     lab.cleanup().await;
 }
 
-#[tokio::test]
 async fn empty_render_prunes_nothing() {
-    let Some(lab) = Lab::new("empty").await else {
-        return;
-    };
+    let lab = Lab::new("empty").await;
     lab.write("apps/app/manifests/a.yaml", &configmap("a", "v"));
     lab.write("apps/app/manifests/b.yaml", &configmap("b", "v"));
     lab.sync().await.unwrap();
@@ -147,11 +137,8 @@ fn job(command: &str) -> String {
     )
 }
 
-#[tokio::test]
 async fn changed_job_is_recreated() {
-    let Some(lab) = Lab::new("job").await else {
-        return;
-    };
+    let lab = Lab::new("job").await;
     lab.write("apps/app/manifests/job.yaml", &job("echo one"));
     lab.sync().await.unwrap();
     let first = lab.get(&jobs(), "train").await.expect("job");
@@ -167,11 +154,8 @@ async fn changed_job_is_recreated() {
     lab.cleanup().await;
 }
 
-#[tokio::test]
 async fn rollback_restores_earlier_object_set() {
-    let Some(lab) = Lab::new("rollback").await else {
-        return;
-    };
+    let lab = Lab::new("rollback").await;
     lab.write("apps/app/manifests/a.yaml", &configmap("a", "one"));
     lab.sync().await.unwrap();
     lab.remove("apps/app/manifests/a.yaml");
@@ -232,11 +216,8 @@ async fn rollback_restores_earlier_object_set() {
     lab.cleanup().await;
 }
 
-#[tokio::test]
 async fn malformed_manifest_leaves_cluster_untouched() {
-    let Some(lab) = Lab::new("malformed").await else {
-        return;
-    };
+    let lab = Lab::new("malformed").await;
     lab.write("apps/app/manifests/a.yaml", &configmap("a", "v"));
     lab.write(
         "apps/app/manifests/bad.yaml",
@@ -264,4 +245,63 @@ async fn malformed_manifest_leaves_cluster_untouched() {
     assert!(err.contains("Widget"), "{err}");
     assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
     lab.cleanup().await;
+}
+
+type Scenario = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        vec![$((stringify!($name), (|| Box::pin($name()) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) as Scenario)),*]
+    };
+}
+
+fn main() {
+    if std::env::var_os(syncd_e2e::KUBECONFIG_VAR).is_none() {
+        println!(
+            "skipped: {} is not set (the e2e suite needs a cluster)",
+            syncd_e2e::KUBECONFIG_VAR
+        );
+        return;
+    }
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let all = scenarios![
+        first_sync_creates_second_writes_nothing,
+        one_changed_field_shows_exactly_that_field,
+        removed_object_is_pruned_and_protected_one_kept,
+        empty_render_prunes_nothing,
+        changed_job_is_recreated,
+        rollback_restores_earlier_object_set,
+        malformed_manifest_leaves_cluster_untouched,
+    ];
+    let (mut passed, mut failed) = (0, 0);
+    for (name, scenario) in all {
+        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        match runtime.block_on(async { tokio::spawn(scenario()).await }) {
+            Ok(()) => {
+                passed += 1;
+                println!(
+                    "e2e {name} ... ok ({:.1}s)",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                println!("e2e {name} ... FAILED: {e}");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        std::process::exit(1);
+    }
 }
