@@ -1,0 +1,1 @@
+//! `helm template`-style output (stub).
