@@ -133,7 +133,9 @@ fn coalesce_globals(dest: &mut Map, src: &Map, prefix: &str, w: &mut Warnings) {
     dest.insert("global".into(), Json::Object(dg));
 }
 
-/// `coalesceValues`: one chart's defaults under the values `v` destined for it.
+/// `coalesceValues`: one chart's defaults under the values `v` destined for it. In Helm v4.2.3
+/// chart-default nulls are dropped at every level when coalescing (checked against real Helm:
+/// a top-level `a: null` default does not appear in `.Values`).
 fn coalesce_chart_values(ch: &Proc, v: &mut Map, prefix: &str, merge: bool, w: &mut Warnings) {
     let sub_prefix = concat_prefix(prefix, ch.name());
     for (key, val) in ch.values.clone() {
@@ -144,7 +146,7 @@ fn coalesce_chart_values(ch: &Proc, v: &mut Map, prefix: &str, merge: bool, w: &
             Some(Json::Object(dest)) => match val {
                 Json::Object(mut src) => {
                     let merge = merge || ch.children.iter().any(|c| c.name() == key);
-                    if !merge && !prefix.is_empty() {
+                    if !merge {
                         clean_nil_values(&mut src);
                     }
                     coalesce_tables(dest, src, &concat_prefix(&sub_prefix, &key), merge, w);
@@ -157,7 +159,7 @@ fn coalesce_chart_values(ch: &Proc, v: &mut Map, prefix: &str, merge: bool, w: &
             Some(_) => {}
             None => {
                 let mut val = val;
-                if !merge && !prefix.is_empty() {
+                if !merge {
                     if val.is_null() {
                         continue;
                     }

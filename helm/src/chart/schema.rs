@@ -40,8 +40,31 @@ fn walk(c: &Proc, values: &Map, out: &mut String) {
 
 /// One schema against one values table; the error text ends with a newline like Helm's.
 pub fn validate_one(raw: &[u8], values: &Map) -> Result<(), String> {
-    let schema: Json = serde_json::from_slice(raw)
+    let mut schema: Json = serde_json::from_slice(raw)
         .map_err(|e| format!("unable to validate schema: invalid JSON: {e}\n"))?;
+    // Helm's validator falls back to its default draft for `$schema` URIs it does not know
+    // (Bitnami charts say `http://json-schema.org/schema`); so do we.
+    if let Some(obj) = schema.as_object_mut() {
+        let uri = obj.get("$schema").and_then(Json::as_str).unwrap_or("");
+        let canonical = [
+            ("draft-04", "http://json-schema.org/draft-04/schema#"),
+            ("draft-06", "http://json-schema.org/draft-06/schema#"),
+            ("draft-07", "http://json-schema.org/draft-07/schema#"),
+            ("2019-09", "https://json-schema.org/draft/2019-09/schema"),
+            ("2020-12", "https://json-schema.org/draft/2020-12/schema"),
+        ]
+        .iter()
+        .find(|(k, _)| uri.contains(k))
+        .map(|(_, v)| *v);
+        match canonical {
+            Some(c) => {
+                obj.insert("$schema".into(), Json::String(c.into()));
+            }
+            None => {
+                obj.remove("$schema");
+            }
+        }
+    }
     let validator = jsonschema::options()
         .build(&schema)
         .map_err(|e| format!("unable to validate schema: {e}\n"))?;
