@@ -346,101 +346,75 @@ impl Object for HelmVersionObj {
     }
 }
 
-/// `.Chart`: Helm passes `struct{ chart.Metadata; IsRoot bool }`.
-#[derive(Debug)]
-pub struct ChartObj {
-    md: Metadata,
-    is_root: bool,
-}
-
-impl ChartObj {
-    /// The `.Chart` value for one chart of the tree.
-    pub fn value(md: Metadata, is_root: bool) -> Value {
-        Value::Object(Rc::new(ChartObj { md, is_root }))
-    }
-}
-
-fn strs(v: &[String]) -> Value {
-    Value::list(v.iter().map(Value::str).collect())
-}
-
-impl Object for ChartObj {
-    fn type_name(&self) -> &str {
-        "struct { chart.Metadata; IsRoot bool }"
-    }
-    fn field(&self, name: &str) -> Option<Value> {
-        let m = &self.md;
-        Some(match name {
-            "Name" => Value::str(&m.name),
-            "Home" => Value::str(&m.home),
-            "Sources" => strs(&m.sources),
-            "Version" => Value::str(&m.version),
-            "Description" => Value::str(&m.description),
-            "Keywords" => strs(&m.keywords),
-            "Maintainers" => Value::list(
-                m.maintainers
-                    .iter()
-                    .map(|mt| {
-                        let mut o = Map::new();
-                        o.insert("Name".into(), Value::str(&mt.name));
-                        o.insert("Email".into(), Value::str(&mt.email));
-                        o.insert("URL".into(), Value::str(&mt.url));
-                        Value::map(o)
-                    })
-                    .collect(),
-            ),
-            "Icon" => Value::str(&m.icon),
-            "APIVersion" => Value::str(&m.api_version),
-            "Condition" => Value::str(&m.condition),
-            "Tags" => Value::str(&m.tags),
-            "AppVersion" => Value::str(&m.app_version),
-            "Deprecated" => Value::Bool(m.deprecated),
-            "Annotations" => Value::map(
-                m.annotations
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Value::str(v)))
-                    .collect(),
-            ),
-            "KubeVersion" => Value::str(&m.kube_version),
-            "Dependencies" => Value::list(
-                m.dependencies
-                    .iter()
-                    .map(|d| {
-                        let mut o = Map::new();
-                        o.insert("Name".into(), Value::str(&d.name));
-                        o.insert("Version".into(), Value::str(&d.version));
-                        o.insert("Repository".into(), Value::str(&d.repository));
-                        o.insert("Condition".into(), Value::str(&d.condition));
-                        o.insert("Tags".into(), strs(&d.tags));
-                        o.insert("Enabled".into(), Value::Bool(d.enabled));
-                        o.insert(
-                            "ImportValues".into(),
-                            Value::list(d.import_values.iter().map(to_value).collect()),
-                        );
-                        o.insert("Alias".into(), Value::str(&d.alias));
-                        Value::map(o)
-                    })
-                    .collect(),
-            ),
-            "Type" => Value::str(&m.chart_type),
-            "IsRoot" => Value::Bool(self.is_root),
-            _ => return None,
-        })
-    }
-    fn display(&self) -> String {
-        format!(
-            "{{{{{} {}}} {}}}",
-            self.md.name, self.md.version, self.is_root
-        )
-    }
-    fn to_data(&self) -> Value {
-        let mut m = self.md.to_json();
-        m.insert("IsRoot".into(), Json::Bool(self.is_root));
-        map_value(&m)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+/// `.Chart`: Helm v4 hands templates a `map[string]interface{}` built from `chart.Metadata`
+/// with Go field names (plus `IsRoot`), so `toYaml .Chart` prints `APIVersion:`, `Name:`, ...
+/// and empty lists as `[]` (checked against Helm v4.2.3).
+pub fn chart_value(m: &Metadata, is_root: bool) -> Value {
+    let strs = |v: &[String]| Value::list(v.iter().map(Value::str).collect());
+    let mut o = Map::new();
+    o.insert("APIVersion".into(), Value::str(&m.api_version));
+    o.insert(
+        "Annotations".into(),
+        Value::map(
+            m.annotations
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::str(v)))
+                .collect(),
+        ),
+    );
+    o.insert("AppVersion".into(), Value::str(&m.app_version));
+    o.insert("Condition".into(), Value::str(&m.condition));
+    o.insert(
+        "Dependencies".into(),
+        Value::list(
+            m.dependencies
+                .iter()
+                .map(|d| {
+                    let mut o = Map::new();
+                    o.insert("Alias".into(), Value::str(&d.alias));
+                    o.insert("Condition".into(), Value::str(&d.condition));
+                    o.insert("Enabled".into(), Value::Bool(d.enabled));
+                    o.insert(
+                        "ImportValues".into(),
+                        Value::list(d.import_values.iter().map(to_value).collect()),
+                    );
+                    o.insert("Name".into(), Value::str(&d.name));
+                    o.insert("Repository".into(), Value::str(&d.repository));
+                    o.insert("Tags".into(), strs(&d.tags));
+                    o.insert("Version".into(), Value::str(&d.version));
+                    Value::map(o)
+                })
+                .collect(),
+        ),
+    );
+    o.insert("Deprecated".into(), Value::Bool(m.deprecated));
+    o.insert("Description".into(), Value::str(&m.description));
+    o.insert("Home".into(), Value::str(&m.home));
+    o.insert("Icon".into(), Value::str(&m.icon));
+    o.insert("IsRoot".into(), Value::Bool(is_root));
+    o.insert("Keywords".into(), strs(&m.keywords));
+    o.insert("KubeVersion".into(), Value::str(&m.kube_version));
+    o.insert(
+        "Maintainers".into(),
+        Value::list(
+            m.maintainers
+                .iter()
+                .map(|mt| {
+                    let mut o = Map::new();
+                    o.insert("Email".into(), Value::str(&mt.email));
+                    o.insert("Name".into(), Value::str(&mt.name));
+                    o.insert("URL".into(), Value::str(&mt.url));
+                    Value::map(o)
+                })
+                .collect(),
+        ),
+    );
+    o.insert("Name".into(), Value::str(&m.name));
+    o.insert("Sources".into(), strs(&m.sources));
+    o.insert("Tags".into(), Value::str(&m.tags));
+    o.insert("Type".into(), Value::str(&m.chart_type));
+    o.insert("Version".into(), Value::str(&m.version));
+    Value::map(o)
 }
 
 /// `.Release` (a plain map in Helm, so missing keys print as empty).
@@ -479,6 +453,22 @@ mod tests {
         assert_eq!(
             hv.to_data().to_json().to_string(),
             r#"{"go_version":"go1.26.6","kube_client_version":"v1.36","version":"v4.2"}"#
+        );
+    }
+
+    #[test]
+    fn chart_is_a_map_with_go_field_names() {
+        let md = Metadata {
+            name: "c".into(),
+            version: "1.0.0".into(),
+            api_version: "v2".into(),
+            ..Metadata::default()
+        };
+        let v = chart_value(&md, true);
+        assert_eq!(v.type_name(), "map[string]interface {}");
+        assert_eq!(
+            v.to_json().to_string(),
+            r#"{"APIVersion":"v2","Annotations":{},"AppVersion":"","Condition":"","Dependencies":[],"Deprecated":false,"Description":"","Home":"","Icon":"","IsRoot":true,"Keywords":[],"KubeVersion":"","Maintainers":[],"Name":"c","Sources":[],"Tags":"","Type":"","Version":"1.0.0"}"#
         );
     }
 

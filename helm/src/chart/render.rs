@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use super::coalesce::{coalesce_values, Map, Warnings};
 use super::deps::{process_dependencies, Proc};
 use super::files::FilesObj;
-use super::objects::{map_value, release_value, Capabilities, ChartObj};
+use super::objects::{chart_value, map_value, release_value, Capabilities};
 use super::{schema, Chart, RenderError};
 use crate::value::Value;
 
@@ -139,7 +139,7 @@ fn rec_all(
     };
     let subcharts = Value::empty_map();
     let mut m = crate::value::Map::new();
-    m.insert("Chart".into(), ChartObj::value(c.metadata.clone(), is_root));
+    m.insert("Chart".into(), chart_value(&c.metadata, is_root));
     m.insert("Files".into(), FilesObj::value(&c.src));
     m.insert("Release".into(), release.clone());
     m.insert("Capabilities".into(), caps.clone());
