@@ -47,9 +47,7 @@ struct Case {
 fn helm_times(cases: &[Case], n: usize) -> BTreeMap<String, f64> {
     let spec: Vec<Json> = cases
         .iter()
-        .map(|c| {
-            serde_json::json!({"name": c.name, "chart": c.chart_dir, "values": c.values})
-        })
+        .map(|c| serde_json::json!({"name": c.name, "chart": c.chart_dir, "values": c.values}))
         .collect();
     let script = r#"
 import json, sys, time
@@ -139,7 +137,10 @@ fn main() {
         loaded.insert(c.name.clone(), chart);
     }
     let helm = helm_times(&cases, n);
-    println!("{:<40} {:>10} {:>10} {:>8}", "case", "syncd ms", "helm ms", "ratio");
+    println!(
+        "{:<40} {:>10} {:>10} {:>8}",
+        "case", "syncd ms", "helm ms", "ratio"
+    );
     let mut ratios = Vec::new();
     for (name, ms) in &ours {
         let h = helm.get(name).copied();
@@ -150,7 +151,9 @@ fn main() {
         println!(
             "{name:<40} {ms:>10.2} {:>10} {:>8}",
             h.map(|h| format!("{h:.2}")).unwrap_or_else(|| "-".into()),
-            ratio.map(|r| format!("{r:.1}x")).unwrap_or_else(|| "-".into())
+            ratio
+                .map(|r| format!("{r:.1}x"))
+                .unwrap_or_else(|| "-".into())
         );
     }
     println!("median speed-up (helm/syncd): {:.1}x", median(&mut ratios));
