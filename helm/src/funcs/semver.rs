@@ -477,6 +477,13 @@ mod tests {
             (">1.2", "1.3.0", true),
             ("<=1.2", "1.2.9", true),
             ("=1.2.3", "v1.2.3+build", true),
+            // Checked against Helm 4.2.3.
+            (">1.2.3-alpha", "1.2.3-beta", true),
+            ("~1.2.3-0", "1.2.5-rc", true),
+            ("^1.x", "1.5.0-alpha", false),
+            ("!=1.2.x", "1.2.7", false),
+            (">= 1.21.0-0", "v1.21.0-eks-1234", true),
+            ("1.2.3 - 2.3.4", "2.3.5", false),
         ];
         for (c, v, want) in cases {
             assert_eq!(sc(c, v), want, "{c} {v}");

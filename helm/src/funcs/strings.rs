@@ -129,6 +129,17 @@ pub(crate) fn go_trim_space(s: &str) -> &str {
     s.trim_matches(go_is_space)
 }
 
+/// Go's `unicode.ToTitle`, which differs from upper case only for the Latin digraphs.
+fn to_title(c: char) -> char {
+    match c {
+        '\u{1c4}'..='\u{1c6}' => '\u{1c5}',
+        '\u{1c7}'..='\u{1c9}' => '\u{1c8}',
+        '\u{1ca}'..='\u{1cc}' => '\u{1cb}',
+        '\u{1f1}'..='\u{1f3}' => '\u{1f2}',
+        c => map_case(c, true),
+    }
+}
+
 /// One-to-one case mapping as Go's `unicode.ToUpper` does (no "ß" → "SS" expansion).
 fn map_case(c: char, upper: bool) -> char {
     let mut it: Box<dyn Iterator<Item = char>> = if upper {
@@ -171,7 +182,7 @@ fn go_title(s: &str) -> String {
             };
             prev = c;
             if sep {
-                map_case(c, true)
+                to_title(c)
             } else {
                 c
             }
@@ -927,6 +938,32 @@ mod tests {
         for (name, args, want) in cases {
             assert_eq!(text(name, &args), want, "{name} {args:?}");
         }
+    }
+
+    #[test]
+    fn case_conversions_checked_against_helm() {
+        let cases: Vec<(&str, &str, &str)> = vec![
+            ("snakecase", "HTTPServer", "http_server"),
+            ("snakecase", "foo-bar baz", "foo_bar_baz"),
+            ("snakecase", "ab1Cd", "ab1_cd"),
+            ("snakecase", "a1b2", "a_1b2"),
+            ("snakecase", "Hello, World!", "hello,_world!"),
+            ("snakecase", "getHTTPResponse2Code", "get_http_response2_code"),
+            ("kebabcase", "myAPIKey", "my-api-key"),
+            ("camelcase", "foo-bar baz", "FooBarBaz"),
+            ("camelcase", "fooBar_baz", "FooBarBaz"),
+            ("camelcase", "hello world", "HelloWorld"),
+            ("initials", "hello World foo", "hWf"),
+            ("title", "ǆx über-straße o'neil a_b 3d", "ǅx Über-Straße O'Neil A_b 3d"),
+        ];
+        for (name, input, want) in cases {
+            assert_eq!(text(name, &[s(input)]), want, "{name} {input}");
+        }
+        assert_eq!(
+            text("wrap", &[i(10), s("Lorem ipsum dolor sit amet consectetur")]),
+            "Lorem\nipsum\ndolor sit\namet\nconsectetur"
+        );
+        assert_eq!(text("wrap", &[i(3), s("abcdefgh ij")]), "abcdefgh\nij");
     }
 
     #[test]
