@@ -91,7 +91,7 @@ enum Node {
     },
     Seq(Vec<Rc<Node>>),
     Map(Vec<(Rc<Node>, Rc<Node>)>),
-    Alias(String, Rc<Node>),
+    Alias(Rc<Node>),
 }
 
 /// Reads every document (or only the first) into node trees; `None` for an empty document.
@@ -155,7 +155,7 @@ impl Reader<'_> {
                 Ok(n)
             }
             Event::Alias(id) => match self.anchors.get(&id) {
-                Some(Some(n)) => Ok(Rc::new(Node::Alias(self.name_of(id), n.clone()))),
+                Some(Some(n)) => Ok(Rc::new(Node::Alias(n.clone()))),
                 Some(None) => Err(YamlError::decode(format!(
                     "anchor '{}' value contains itself",
                     self.name_of(id)
@@ -257,14 +257,21 @@ fn scan_error(e: &ScanError, text: &str) -> YamlError {
         Some(i) if info.starts_with("while ") => info[i + 2..].to_string(),
         _ => info.to_string(),
     };
+    // libyaml notices these one line later than yaml-rust2 does (when the next line starts).
+    let mut line_shift = 0;
     if msg.starts_with("unexpected character")
         || msg.starts_with("tab")
         || msg.starts_with("tabs disallowed")
-        || msg == "found a tab"
     {
         msg = "found character that cannot start any token".into();
-    } else if msg == "simple key expect ':'" {
+    } else if msg == "found a tab" {
+        msg = "found a tab character that violates indentation".into();
+        line_shift = 1;
+    } else if msg == "simple key expect ':'" || msg == "simple key expected" {
         msg = "could not find expected ':'".into();
+    } else if msg == "invalid trailing content after double-quoted scalar" {
+        msg = "could not find expected ':'".into();
+        line_shift = 1;
     } else if msg == "expected ',' or ']'" {
         msg = "did not find expected ',' or ']'".into();
     } else if msg == "found unknown anchor" {
@@ -275,7 +282,7 @@ fn scan_error(e: &ScanError, text: &str) -> YamlError {
             .collect();
         return YamlError::decode(format!("unknown anchor '{name}' referenced"));
     }
-    let zero_based = e.marker().line().saturating_sub(1);
+    let zero_based = (e.marker().line() + line_shift).saturating_sub(1);
     let line = if PARSER_PROBLEMS.contains(&msg.as_str()) {
         zero_based
     } else if zero_based != 0 {
@@ -328,7 +335,7 @@ impl Decoder {
         }
         match n {
             Node::Scalar { value, plain, tag } => scalar(value, *plain, tag.as_deref()),
-            Node::Alias(_, target) => {
+            Node::Alias(target) => {
                 self.alias_depth += 1;
                 let r = self.decode(target);
                 self.alias_depth -= 1;
@@ -353,7 +360,7 @@ impl Decoder {
     fn mapping_into(&mut self, n: &Node, out: &mut JsonMap<String, Json>) -> Result<(), YamlError> {
         let entries = match n {
             Node::Map(e) => e,
-            Node::Alias(_, t) => {
+            Node::Alias(t) => {
                 self.alias_depth += 1;
                 let r = self.mapping_into(t, out);
                 self.alias_depth -= 1;
@@ -377,13 +384,13 @@ impl Decoder {
     fn merge(&mut self, v: &Node, out: &mut JsonMap<String, Json>) -> Result<(), YamlError> {
         match v {
             Node::Map(_) => self.mapping_into(v, out),
-            Node::Alias(_, t) if matches!(**t, Node::Map(_)) => self.mapping_into(v, out),
+            Node::Alias(t) if matches!(**t, Node::Map(_)) => self.mapping_into(v, out),
             Node::Seq(items) => {
                 // Earlier maps take precedence, so apply them last.
                 for item in items.iter().rev() {
                     let ok = match &**item {
                         Node::Map(_) => true,
-                        Node::Alias(_, t) => matches!(**t, Node::Map(_)),
+                        Node::Alias(t) => matches!(**t, Node::Map(_)),
                         _ => false,
                     };
                     if !ok {
