@@ -11,11 +11,14 @@ use std::time::Instant;
 use serde_json::Value as Json;
 use syncd_helm::chart::{render, Chart, RenderOptions};
 
-struct Offline;
-impl syncd_helm::template::Host for Offline {}
+use syncd_helm::template::NoCluster as Offline;
 
+/// `<repo>/../shared/helm-corpus`; `SYNCD_HELM_CORPUS` overrides it (e.g. in a git worktree).
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/helm-corpus")
+    match std::env::var_os("SYNCD_HELM_CORPUS") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/helm-corpus"),
+    }
 }
 
 fn rss_kib() -> u64 {

@@ -11,8 +11,12 @@ use syncd_helm::chart::{render, Chart, RenderOptions};
 /// Cases that must keep passing: the number passing at the last commit.
 const FLOOR: usize = 0;
 
+/// `<repo>/../shared/helm-corpus`; `SYNCD_HELM_CORPUS` overrides it (e.g. in a git worktree).
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/helm-corpus")
+    match std::env::var_os("SYNCD_HELM_CORPUS") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/helm-corpus"),
+    }
 }
 
 /// A template's text as the comparator sees it.
@@ -185,8 +189,7 @@ fn pointer(v: &Json, p: &str) -> String {
 }
 
 /// Offline host: no cluster behind `lookup`.
-struct Offline;
-impl syncd_helm::template::Host for Offline {}
+use syncd_helm::template::NoCluster as Offline;
 
 struct Outcome {
     name: String,
