@@ -398,7 +398,11 @@ mod tests {
             ),
             ("floor", vec![f(1.9)], "1"),
             // Checked against Helm 4.2.3.
-            ("divf", vec![Value::Int(1), Value::Int(3)], "0.3333333333333333"),
+            (
+                "divf",
+                vec![Value::Int(1), Value::Int(3)],
+                "0.3333333333333333",
+            ),
             ("mulf", vec![f(0.1), Value::Int(3)], "0.3"),
             ("addf", vec![f(0.1), f(0.2)], "0.3"),
             ("subf", vec![f(0.3), f(0.1)], "0.2"),
@@ -406,7 +410,11 @@ mod tests {
             ("round", vec![f(-2.5), Value::Int(0)], "-3"),
             ("floor", vec![Value::str("x")], "0"),
             ("seq", vec![Value::Int(5), Value::Int(1)], "5 4 3 2 1"),
-            ("seq", vec![Value::Int(1), Value::Int(2), Value::Int(10)], "1 3 5 7 9"),
+            (
+                "seq",
+                vec![Value::Int(1), Value::Int(2), Value::Int(10)],
+                "1 3 5 7 9",
+            ),
             ("ceil", vec![Value::str("1.1")], "2"),
             ("round", vec![f(123.5555), Value::Int(3)], "123.556"),
             ("round", vec![f(123.5), Value::Int(0), f(0.6)], "123"),

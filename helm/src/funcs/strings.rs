@@ -948,19 +948,30 @@ mod tests {
             ("snakecase", "ab1Cd", "ab1_cd"),
             ("snakecase", "a1b2", "a_1b2"),
             ("snakecase", "Hello, World!", "hello,_world!"),
-            ("snakecase", "getHTTPResponse2Code", "get_http_response2_code"),
+            (
+                "snakecase",
+                "getHTTPResponse2Code",
+                "get_http_response2_code",
+            ),
             ("kebabcase", "myAPIKey", "my-api-key"),
             ("camelcase", "foo-bar baz", "FooBarBaz"),
             ("camelcase", "fooBar_baz", "FooBarBaz"),
             ("camelcase", "hello world", "HelloWorld"),
             ("initials", "hello World foo", "hWf"),
-            ("title", "ǆx über-straße o'neil a_b 3d", "ǅx Über-Straße O'Neil A_b 3d"),
+            (
+                "title",
+                "ǆx über-straße o'neil a_b 3d",
+                "ǅx Über-Straße O'Neil A_b 3d",
+            ),
         ];
         for (name, input, want) in cases {
             assert_eq!(text(name, &[s(input)]), want, "{name} {input}");
         }
         assert_eq!(
-            text("wrap", &[i(10), s("Lorem ipsum dolor sit amet consectetur")]),
+            text(
+                "wrap",
+                &[i(10), s("Lorem ipsum dolor sit amet consectetur")]
+            ),
             "Lorem\nipsum\ndolor sit\namet\nconsectetur"
         );
         assert_eq!(text("wrap", &[i(3), s("abcdefgh ij")]), "abcdefgh\nij");
