@@ -389,3 +389,105 @@ fn to_toml_matches_helm() {
         assert_eq!(to_toml(&strip(&v)), *want, "{snippet}");
     }
 }
+
+fn map(entries: Vec<(&str, Value)>) -> Value {
+    Value::map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
+/// Template-built values (Go ints, nil, top-level scalars), checked against Helm's output for
+/// `{{ toYaml ... }}` with the same arguments.
+#[test]
+fn to_yaml_of_template_values_matches_helm() {
+    let l = Value::list;
+    let cases: Vec<(Value, &str)> = vec![
+        (Value::from("a\nb"), "|-\n  a\n  b"),
+        (Value::from("abc"), "abc"),
+        (Value::Nil, "null"),
+        (Value::Int(1), "1"),
+        (Value::Float(1.5), "1.5"),
+        (
+            l(vec![Value::Int(1), Value::Int(2), Value::from("3")]),
+            "- 1\n- 2\n- \"3\"",
+        ),
+        (
+            map(vec![("b", Value::Int(1)), ("a", l(vec![]))]),
+            "a: []\nb: 1",
+        ),
+        (Value::from(""), "\"\""),
+        (Value::Bool(true), "true"),
+        (Value::from("yes"), "\"yes\""),
+        (Value::empty_map(), "{}"),
+        (l(vec![]), "[]"),
+        (Value::Int64(5), "5"),
+        (Value::Float(3.0), "3"),
+        (Value::Float(1e21), "1e+21"),
+        (Value::from("a\n\n"), "|+\n  a\n"),
+        (Value::from(" a\nb"), "|2-\n   a\n  b"),
+        (
+            l(vec![Value::from("a\nb"), l(vec![Value::from("c\nd")])]),
+            "- |-\n  a\n  b\n- - |-\n    c\n    d",
+        ),
+        // encoding/json refuses NaN, and Helm's toYaml swallows the error.
+        (Value::Float(f64::NAN), ""),
+        (map(vec![("x", Value::Float(f64::INFINITY))]), ""),
+        // []byte marshals as base64 through encoding/json.
+        (Value::Bytes(b"hi".as_slice().into()), "aGk="),
+    ];
+    for (v, want) in cases {
+        assert_eq!(to_yaml(&v), want, "{v:?}");
+    }
+    assert_eq!(to_yaml_pretty(&Value::from("a\nb")), "|-\n  a\n  b");
+    assert_eq!(to_yaml_pretty(&Value::Nil), "null");
+    assert_eq!(to_yaml_pretty(&Value::empty_map()), "{}");
+}
+
+#[test]
+fn to_toml_of_template_values_matches_helm() {
+    let l = Value::list;
+    assert_eq!(
+        to_toml(&map(vec![("a", Value::Int(1)), ("b", Value::Float(2.0))])),
+        "a = 1\nb = 2.0\n"
+    );
+    assert_eq!(to_toml(&Value::from("s")), "\"s\"");
+    assert_eq!(to_toml(&l(vec![Value::Int(1), Value::Int(2)])), "[1, 2]");
+    assert_eq!(
+        to_toml(&l(vec![map(vec![("a", Value::Int(1))])])),
+        "toml: top-level values must be Go maps or structs"
+    );
+}
+
+#[test]
+fn functions_follow_helm_error_conventions() {
+    let mut fm = crate::funcs::FuncMap::new();
+    register(&mut fm);
+    let call = |name: &str, args: &[Value]| fm.get(name).unwrap()(args);
+    assert_eq!(
+        call("fromToml", &[Value::from("a = 1\nb = 1.5")])
+            .unwrap()
+            .to_string(),
+        "map[a:1 b:1.5]"
+    );
+    let err = call("mustToYaml", &[Value::Float(f64::NAN)]).unwrap_err();
+    assert_eq!(
+        err.0,
+        "error marshaling into JSON: json: unsupported value: NaN"
+    );
+    assert_eq!(
+        call("toYaml", &[Value::Float(f64::NAN)])
+            .unwrap()
+            .to_string(),
+        ""
+    );
+    assert!(call("toYaml", &[]).is_err());
+    assert!(call("fromYaml", &[Value::Int(1)]).is_err());
+    let e = call("fromYaml", &[Value::from("a: b: c")]).unwrap();
+    assert_eq!(
+        e.to_string(),
+        "map[Error:error converting YAML to JSON: yaml: mapping values are not allowed in this context]"
+    );
+}
