@@ -5,6 +5,8 @@ mod emit;
 mod funcs;
 mod parse;
 mod resolve;
+#[cfg(test)]
+mod tests;
 mod toml;
 
 pub use emit::{go_yaml_key_cmp, marshal_v2, to_yaml, to_yaml_pretty};

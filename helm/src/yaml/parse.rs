@@ -556,3 +556,130 @@ fn to_json(v: GoVal) -> Result<Json, YamlError> {
         GoVal::Map(m) => Json::Object(m),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn documents_keep_integers_and_split_streams() {
+        let docs = parse_documents(
+            "a: 1\nb: 1.5\nc: 1.0\nd: 0x10\ne: 18446744073709551615\nf: yes\ng: ~\n---\n---\n- x\n",
+        )
+        .unwrap();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(
+            docs[0],
+            json!({"a": 1, "b": 1.5, "c": 1, "d": 16, "e": 18446744073709551615u64, "f": true, "g": null})
+        );
+        assert!(docs[0]["a"].is_i64());
+        assert_eq!(docs[1], Json::Null);
+        assert_eq!(docs[2], json!(["x"]));
+        let keys: Vec<&String> = docs[0].as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["a", "b", "c", "d", "e", "f", "g"],
+            "document order kept"
+        );
+        assert!(parse_documents("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn values_are_float64_and_maps() {
+        // `n` is YAML 1.1's false, so the key becomes "false".
+        let v = parse_values("num: 3\nn: x\nkeys:\n  1: a\n  true: b\n  1.5: c\n").unwrap();
+        assert_eq!(
+            v.to_string(),
+            "map[false:x keys:map[1:a 1.5:c true:b] num:3]"
+        );
+        let Value::Map(m) = &v else { panic!() };
+        assert!(matches!(m.borrow()["num"], Value::Float(f) if f == 3.0));
+        assert!(!parse_values("").unwrap().truthy());
+        assert!(!parse_values("~").unwrap().truthy());
+        // Only the first document counts, as with go-yaml's Unmarshal.
+        assert_eq!(
+            parse_values("x: 1\n---\ny: [").unwrap().to_string(),
+            "map[x:1]"
+        );
+    }
+
+    #[test]
+    fn errors_read_like_helm() {
+        let e = parse_values("- a").unwrap_err();
+        assert_eq!(
+            e.sigs_message(),
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type common.Values"
+        );
+        let e = parse_values("a: b: c").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "yaml: mapping values are not allowed in this context"
+        );
+        assert_eq!(
+            e.sigs_message(),
+            "error converting YAML to JSON: yaml: mapping values are not allowed in this context"
+        );
+        let cases = [
+            (
+                "a:\n  b: 1\n c: 2",
+                "yaml: line 2: did not find expected key",
+            ),
+            (
+                "a: b\n  c: d",
+                "yaml: line 2: mapping values are not allowed in this context",
+            ),
+            (
+                "- a\nb: c",
+                "yaml: line 1: did not find expected '-' indicator",
+            ),
+            (
+                "a:\n\tb: 1",
+                "yaml: line 2: found character that cannot start any token",
+            ),
+            ("{a: 1", "yaml: line 1: did not find expected ',' or '}'"),
+            ("a: 'x", "yaml: found unexpected end of stream"),
+            ("a: *nope", "yaml: unknown anchor 'nope' referenced"),
+            ("a: &x [*x]", "yaml: anchor 'x' value contains itself"),
+            (
+                "<<: 5",
+                "yaml: map merge requires map or sequence of maps as the value",
+            ),
+            ("a: !!int abc", "yaml: cannot decode !!str `abc` as a !!int"),
+            ("a: b\nc", "yaml: line 3: could not find expected ':'"),
+            ("x: .inf", "json: unsupported value: +Inf"),
+        ];
+        for (doc, want) in cases {
+            assert_eq!(parse_values(doc).unwrap_err().to_string(), want, "{doc:?}");
+        }
+        assert_eq!(parse_values("a: b\n  c: d").unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn merges_follow_go_yaml_v2_order() {
+        // v2 applies entries in order: a merge after an explicit key overrides it, and in a
+        // merge list earlier maps win.
+        let v = parse_documents(
+            "b: &b {a: 1, b: 2}\no: &o {b: 3, c: 4}\nm1: {a: 0, <<: *b}\nm2: {<<: *b, a: 0}\nm3: {<<: [*o, *b]}\n",
+        )
+        .unwrap();
+        assert_eq!(v[0]["m1"], json!({"a": 1, "b": 2}));
+        assert_eq!(v[0]["m2"], json!({"a": 0, "b": 2}));
+        assert_eq!(v[0]["m3"], json!({"a": 1, "b": 3, "c": 4}));
+    }
+
+    #[test]
+    fn excessive_aliasing_is_refused() {
+        let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let p = i - 1;
+            doc.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert_eq!(
+            parse_documents(&doc).unwrap_err().to_string(),
+            "yaml: document contains excessive aliasing"
+        );
+    }
+}
