@@ -303,7 +303,12 @@ impl fmt::Display for Pipe {
 impl fmt::Display for TemplateCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.pipe {
-            Some(p) => write!(f, "{{{{template {} {}}}}}", crate::value::go_quote(&self.name), p),
+            Some(p) => write!(
+                f,
+                "{{{{template {} {}}}}}",
+                crate::value::go_quote(&self.name),
+                p
+            ),
             None => write!(f, "{{{{template {}}}}}", crate::value::go_quote(&self.name)),
         }
     }

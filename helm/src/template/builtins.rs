@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::fmt::sprintf;
 use crate::value::Value;
 
 #[derive(PartialEq, Eq, Clone, Copy)]
@@ -25,7 +26,11 @@ fn basic_kind(v: &Value) -> Kind {
 }
 
 fn incompatible(a: &Value, b: &Value) -> String {
-    format!("incompatible types for comparison: {} and {}", a.type_name(), b.type_name())
+    format!(
+        "incompatible types for comparison: {} and {}",
+        a.type_name(),
+        b.type_name()
+    )
 }
 
 /// Go's `eq arg1 arg2...`: true when arg1 equals any of the others.
@@ -66,7 +71,7 @@ fn non_basic_eq(a: &Value, b: &Value) -> Result<bool, String> {
     if a.type_name() != b.type_name() {
         return Err(format!(
             "non-comparable types {}: {}, {}: {}",
-            a,
+            sprintf("%s", std::slice::from_ref(a)),
             a.type_name(),
             b.type_name(),
             b
@@ -74,7 +79,12 @@ fn non_basic_eq(a: &Value, b: &Value) -> Result<bool, String> {
     }
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => Ok(std::rc::Rc::ptr_eq(x, y)),
-        _ => Err(format!("non-comparable type {}: {}", b, b.type_name())),
+        // Go formats the value with %s here, hence the `%!s(float64=1)` noise.
+        _ => Err(format!(
+            "non-comparable type {}: {}",
+            sprintf("%s", std::slice::from_ref(b)),
+            b.type_name()
+        )),
     }
 }
 
@@ -111,7 +121,10 @@ fn index_arg(index: &Value, cap: usize) -> Result<usize, String> {
         Value::Int(i) | Value::Int64(i) => *i,
         Value::Nil => return Err("cannot index slice/array with nil".into()),
         other => {
-            return Err(format!("cannot index slice/array with type {}", other.type_name()))
+            return Err(format!(
+                "cannot index slice/array with type {}",
+                other.type_name()
+            ))
         }
     };
     if x < 0 || x as u64 > cap as u64 {
@@ -129,24 +142,25 @@ pub(crate) fn index(item: &Value, indexes: &[Value]) -> Result<Value, String> {
     for (n, idx) in indexes.iter().enumerate() {
         cur = match &cur {
             Value::Nil if n > 0 => return Err("index of nil pointer".into()),
+            // Index == len passes Go's bounds check and then panics inside reflect.
             Value::List(l) => {
                 let x = index_arg(idx, l.len())?;
                 if x == l.len() {
-                    return Err(format!("index out of range: {x}"));
+                    return Err("reflect: slice index out of range".into());
                 }
                 l[x].clone()
             }
             Value::Bytes(b) => {
                 let x = index_arg(idx, b.len())?;
                 if x == b.len() {
-                    return Err(format!("index out of range: {x}"));
+                    return Err("reflect: slice index out of range".into());
                 }
                 Value::Int(b[x] as i64)
             }
             Value::Str(s) => {
                 let x = index_arg(idx, s.len())?;
                 if x == s.len() {
-                    return Err(format!("index out of range: {x}"));
+                    return Err("reflect: string index out of range".into());
                 }
                 Value::Int(s.as_bytes()[x] as i64)
             }
@@ -207,7 +221,9 @@ pub(crate) fn slice(item: &Value, indexes: &[Value]) -> Result<Value, String> {
         return Err(format!("invalid slice index: {} > {}", idx[1], idx[2]));
     }
     Ok(match item {
-        Value::Str(s) => Value::from(String::from_utf8_lossy(&s.as_bytes()[idx[0]..idx[1]]).into_owned()),
+        Value::Str(s) => {
+            Value::from(String::from_utf8_lossy(&s.as_bytes()[idx[0]..idx[1]]).into_owned())
+        }
         Value::List(l) => Value::list(l[idx[0]..idx[1]].to_vec()),
         Value::Bytes(b) => Value::Bytes(b[idx[0]..idx[1]].into()),
         _ => Value::Nil,
@@ -317,25 +333,51 @@ mod tests {
         assert!(eq(&Value::Nil, &[Value::Nil]).unwrap());
         assert!(eq(&s, &[Value::str("b"), Value::str("a")]).unwrap());
         assert_eq!(eq(&s, &[]).unwrap_err(), "missing argument for comparison");
-        assert_eq!(lt(&i, &f).unwrap_err(), "incompatible types for comparison: int and float64");
-        assert_eq!(lt(&Value::Nil, &i).unwrap_err(), "invalid type for comparison");
+        assert_eq!(
+            lt(&i, &f).unwrap_err(),
+            "incompatible types for comparison: int and float64"
+        );
+        assert_eq!(
+            lt(&Value::Nil, &i).unwrap_err(),
+            "invalid type for comparison"
+        );
         assert!(lt(&Value::str("a"), &Value::str("b")).unwrap());
         assert!(le(&i, &Value::Int(1)).unwrap());
-        assert!(eq(&Value::empty_map(), &[Value::empty_map()]).is_err());
+        let mut m = crate::value::Map::new();
+        m.insert("a".into(), Value::Float(2.0));
+        let m = Value::map(m);
+        assert_eq!(
+            eq(&m, &[m.clone()]).unwrap_err(),
+            "non-comparable type map[a:%!s(float64=2)]: map[string]interface {}"
+        );
     }
 
     #[test]
     fn index_and_slice() {
         let l = Value::list(vec![Value::Int(1), Value::Int(2)]);
         assert_eq!(index(&l, &[Value::Int(1)]).unwrap().to_string(), "2");
-        assert_eq!(index(&l, &[Value::Int(5)]).unwrap_err(), "index out of range: 5");
-        assert_eq!(index(&l, &[Value::Int(2)]).unwrap_err(), "index out of range: 2");
-        assert_eq!(index(&Value::Nil, &[Value::Int(0)]).unwrap_err(), "index of untyped nil");
+        assert_eq!(
+            index(&l, &[Value::Int(5)]).unwrap_err(),
+            "index out of range: 5"
+        );
+        assert_eq!(
+            index(&l, &[Value::Int(2)]).unwrap_err(),
+            "reflect: slice index out of range"
+        );
+        assert_eq!(
+            index(&Value::Nil, &[Value::Int(0)]).unwrap_err(),
+            "index of untyped nil"
+        );
         assert_eq!(
             index(&l, &[Value::str("x")]).unwrap_err(),
             "cannot index slice/array with type string"
         );
-        assert_eq!(slice(&Value::str("hello"), &[Value::Int(1), Value::Int(3)]).unwrap().to_string(), "el");
+        assert_eq!(
+            slice(&Value::str("hello"), &[Value::Int(1), Value::Int(3)])
+                .unwrap()
+                .to_string(),
+            "el"
+        );
         assert_eq!(slice(&l, &[Value::Int(1)]).unwrap().to_string(), "[2]");
         assert_eq!(
             slice(&l, &[Value::Int(2), Value::Int(1)]).unwrap_err(),
@@ -347,8 +389,14 @@ mod tests {
 
     #[test]
     fn escapers() {
-        assert_eq!(html_escape("<a href=\"x\">'&'</a>"), "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-        assert_eq!(js_escape("a'b\"c<d>&=\n\\"), "a\\'b\\\"c\\u003Cd\\u003E\\u0026\\u003D\\u000A\\\\");
+        assert_eq!(
+            html_escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(
+            js_escape("a'b\"c<d>&=\n\\"),
+            "a\\'b\\\"c\\u003Cd\\u003E\\u0026\\u003D\\u000A\\\\"
+        );
         assert_eq!(query_escape("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
     }
 }

@@ -51,7 +51,11 @@ impl fmt::Display for TemplateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.kind, &self.context) {
             (ErrorKind::Parse, _) => {
-                write!(f, "template: {}:{}: {}", self.template, self.line, self.message)
+                write!(
+                    f,
+                    "template: {}:{}: {}",
+                    self.template, self.line, self.message
+                )
             }
             (ErrorKind::Exec, Some(ctx)) => write!(
                 f,

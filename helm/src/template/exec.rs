@@ -40,9 +40,14 @@ enum At<'t> {
 }
 
 /// Per-invocation state: Go starts a fresh variable stack for every template invocation.
+///
+/// The `bool`s record whether a value is typed `interface {}` in Go (range elements), which
+/// changes field errors: "nil pointer evaluating interface {}.x" instead of a silent nil, and
+/// "in type interface {}" instead of the concrete type.
 struct Frame<'t> {
     tree: &'t Tree,
-    vars: Vec<(&'t str, Value)>,
+    vars: Vec<(&'t str, Value, bool)>,
+    dot_iface: bool,
     at: At<'t>,
 }
 
@@ -91,9 +96,18 @@ impl<'s> Exec<'s> {
 
     /// Runs `tree` with `dot` as both `.` and `$`, appending to the output buffer.
     pub fn exec_tree(&mut self, tree: &Tree, dot: Value) -> Result<(), Box<TemplateError>> {
+        // Recursive templates nest as deep as Helm allows (1000 includes of one name, Go's
+        // 100000 template calls); grow the stack on demand instead of overflowing it.
+        stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, || {
+            self.exec_tree_inner(tree, dot)
+        })
+    }
+
+    fn exec_tree_inner(&mut self, tree: &Tree, dot: Value) -> Result<(), Box<TemplateError>> {
         let mut f = Frame {
             tree,
-            vars: vec![("$", dot.clone())],
+            vars: vec![("$", dot.clone(), false)],
+            dot_iface: false,
             at: At::None,
         };
         match self.walk_list(&mut f, &dot, &tree.root) {
@@ -174,7 +188,10 @@ impl<'s> Exec<'s> {
         let val = self.eval_pipeline(f, dot, &b.pipe)?;
         let r = if val.truthy() {
             if with {
-                self.walk_list(f, &val, &b.list)
+                let saved = std::mem::replace(&mut f.dot_iface, false);
+                let r = self.walk_list(f, &val, &b.list);
+                f.dot_iface = saved;
+                r
             } else {
                 self.walk_list(f, dot, &b.list)
             }
@@ -227,8 +244,11 @@ impl<'s> Exec<'s> {
                 Ok(true)
             }
             Value::Map(m) => {
-                let entries: Vec<(String, Value)> =
-                    m.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let entries: Vec<(String, Value)> = m
+                    .borrow()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 if entries.is_empty() {
                     return Ok(false);
                 }
@@ -245,7 +265,13 @@ impl<'s> Exec<'s> {
                 }
                 let bytes = bytes.clone();
                 for (i, x) in bytes.iter().enumerate() {
-                    if self.one_iteration(f, b, Value::Int(i as i64), &Value::Int(*x as i64), inner)? {
+                    if self.one_iteration(
+                        f,
+                        b,
+                        Value::Int(i as i64),
+                        &Value::Int(*x as i64),
+                        inner,
+                    )? {
                         break;
                     }
                 }
@@ -260,7 +286,11 @@ impl<'s> Exec<'s> {
                 }
                 let int64 = matches!(val, Value::Int64(_));
                 for i in 0..(*n).max(0) {
-                    let e = if int64 { Value::Int64(i) } else { Value::Int(i) };
+                    let e = if int64 {
+                        Value::Int64(i)
+                    } else {
+                        Value::Int(i)
+                    };
                     if self.one_iteration(f, b, Value::Nil, &e, inner)? {
                         break;
                     }
@@ -299,22 +329,26 @@ impl<'s> Exec<'s> {
         if !decl.is_empty() {
             if b.pipe.is_assign {
                 if decl.len() > 1 {
-                    self.set_var(f, &decl[0], index.clone())?;
+                    self.set_var(f, &decl[0], index.clone(), false)?;
                 } else {
-                    self.set_var(f, &decl[0], elem.clone())?;
+                    self.set_var(f, &decl[0], elem.clone(), true)?;
                 }
             } else {
                 f.vars[inner - 1].1 = elem.clone();
+                f.vars[inner - 1].2 = true;
             }
         }
         if decl.len() > 1 {
             if b.pipe.is_assign {
-                self.set_var(f, &decl[1], elem.clone())?;
+                self.set_var(f, &decl[1], elem.clone(), true)?;
             } else {
                 f.vars[inner - 2].1 = index;
+                f.vars[inner - 2].2 = false;
             }
         }
+        let saved = std::mem::replace(&mut f.dot_iface, true);
         let r = self.walk_list(f, elem, &b.list);
+        f.dot_iface = saved;
         f.vars.truncate(inner);
         match r {
             Ok(()) | Err(Flow::Continue) => Ok(false),
@@ -344,20 +378,21 @@ impl<'s> Exec<'s> {
         r.map_err(Flow::Err)
     }
 
-    fn set_var(&self, f: &mut Frame<'_>, name: &str, v: Value) -> R<()> {
-        for (n, slot) in f.vars.iter_mut().rev() {
+    fn set_var(&self, f: &mut Frame<'_>, name: &str, v: Value, iface: bool) -> R<()> {
+        for (n, slot, i) in f.vars.iter_mut().rev() {
             if *n == name {
                 *slot = v;
+                *i = iface;
                 return Ok(());
             }
         }
         Err(self.err(f, format!("undefined variable: {name}")))
     }
 
-    fn var_value(&self, f: &Frame<'_>, name: &str) -> R<Value> {
-        for (n, v) in f.vars.iter().rev() {
+    fn var_value(&self, f: &Frame<'_>, name: &str) -> R<(Value, bool)> {
+        for (n, v, iface) in f.vars.iter().rev() {
             if *n == name {
-                return Ok(v.clone());
+                return Ok((v.clone(), *iface));
             }
         }
         Err(self.err(f, format!("undefined variable: {name}")))
@@ -372,9 +407,9 @@ impl<'s> Exec<'s> {
         let v = val.unwrap_or(Value::Nil);
         for d in &pipe.decl {
             if pipe.is_assign {
-                self.set_var(f, d, v.clone())?;
+                self.set_var(f, d, v.clone(), false)?;
             } else {
-                f.vars.push((d, v.clone()));
+                f.vars.push((d, v.clone(), false));
             }
         }
         Ok(v)
@@ -382,7 +417,10 @@ impl<'s> Exec<'s> {
 
     fn not_a_function(&self, f: &Frame<'_>, args: &[Arg], final_: &Option<Value>) -> R<()> {
         if args.len() > 1 || final_.is_some() {
-            return Err(self.err(f, format!("can't give argument to non-function {}", args[0])));
+            return Err(self.err(
+                f,
+                format!("can't give argument to non-function {}", args[0]),
+            ));
         }
         Ok(())
     }
@@ -399,12 +437,13 @@ impl<'s> Exec<'s> {
         match first {
             Arg::Field { idents, .. } => {
                 f.at = At::Arg(first);
-                self.eval_field_chain(f, dot, dot.clone(), first, idents, rest, final_)
+                let iface = f.dot_iface;
+                self.eval_field_chain(f, dot, dot.clone(), iface, first, idents, rest, final_)
             }
             Arg::Chain { node, fields, .. } => {
                 f.at = At::Arg(first);
                 let recv = self.eval_chain_receiver(f, dot, first, node)?;
-                self.eval_field_chain(f, dot, recv, first, fields, rest, final_)
+                self.eval_field_chain(f, dot, recv, false, first, fields, rest, final_)
             }
             Arg::Ident { .. } => self.eval_function(f, dot, first, At::Cmd(cmd), rest, final_),
             Arg::Pipe(p) => {
@@ -413,12 +452,12 @@ impl<'s> Exec<'s> {
             }
             Arg::Variable { name, fields, .. } => {
                 f.at = At::Arg(first);
-                let v = self.var_value(f, name)?;
+                let (v, iface) = self.var_value(f, name)?;
                 if fields.is_empty() {
                     self.not_a_function(f, &cmd.args, &final_)?;
                     return Ok(v);
                 }
-                self.eval_field_chain(f, dot, v, first, fields, rest, final_)
+                self.eval_field_chain(f, dot, v, iface, first, fields, rest, final_)
             }
             _ => {
                 f.at = At::Arg(first);
@@ -450,6 +489,7 @@ impl<'s> Exec<'s> {
         f: &mut Frame<'t>,
         dot: &Value,
         receiver: Value,
+        receiver_iface: bool,
         node: &'t Arg,
         idents: &'t [Box<str>],
         args: &'t [Arg],
@@ -457,10 +497,13 @@ impl<'s> Exec<'s> {
     ) -> R<Value> {
         let n = idents.len();
         let mut recv = receiver;
-        let mut from_iface = false;
+        let mut from_iface = receiver_iface;
         for (i, id) in idents.iter().enumerate() {
-            let (a, fin): (&'t [Arg], Option<Value>) =
-                if i + 1 == n { (args, final_.take()) } else { (&[], None) };
+            let (a, fin): (&'t [Arg], Option<Value>) = if i + 1 == n {
+                (args, final_.take())
+            } else {
+                (&[], None)
+            };
             let (v, iface) = self.eval_field(f, dot, id, node, a, fin, &recv, from_iface)?;
             recv = v;
             from_iface = iface;
@@ -493,7 +536,9 @@ impl<'s> Exec<'s> {
         match recv {
             Value::Nil => {
                 if from_iface {
-                    return Err(self.err(f, format!("nil pointer evaluating interface {{}}.{name}")));
+                    return Err(
+                        self.err(f, format!("nil pointer evaluating interface {{}}.{name}"))
+                    );
                 }
                 if self.opts.strict {
                     return Err(self.err(f, format!("nil data; no entry for key {}", quote(name))));
@@ -576,20 +621,21 @@ impl<'s> Exec<'s> {
             Arg::Dot(_) => Ok(dot.clone()),
             Arg::Nil(_) => Ok(Value::Nil),
             Arg::Field { idents, .. } => {
-                self.eval_field_chain(f, dot, dot.clone(), arg, idents, &[], None)
+                let iface = f.dot_iface;
+                self.eval_field_chain(f, dot, dot.clone(), iface, arg, idents, &[], None)
             }
             Arg::Variable { name, fields, .. } => {
-                let v = self.var_value(f, name)?;
+                let (v, iface) = self.var_value(f, name)?;
                 if fields.is_empty() {
                     return Ok(v);
                 }
-                self.eval_field_chain(f, dot, v, arg, fields, &[], None)
+                self.eval_field_chain(f, dot, v, iface, arg, fields, &[], None)
             }
             Arg::Pipe(p) => self.eval_pipeline(f, dot, p),
             Arg::Ident { .. } => self.eval_function(f, dot, arg, At::Arg(arg), &[], None),
             Arg::Chain { node, fields, .. } => {
                 let recv = self.eval_chain_receiver(f, dot, arg, node)?;
-                self.eval_field_chain(f, dot, recv, arg, fields, &[], None)
+                self.eval_field_chain(f, dot, recv, false, arg, fields, &[], None)
             }
             Arg::Bool(_, b) => Ok(Value::Bool(*b)),
             Arg::Number { text, value, .. } => match value {
@@ -623,10 +669,16 @@ impl<'s> Exec<'s> {
     fn string_value(&self, f: &Frame<'_>, v: Value) -> R<Rc<str>> {
         match v {
             Value::Str(s) => Ok(s),
-            Value::Nil => Err(self.err(f, "invalid value; expected string")),
+            // Nils here come out of maps, i.e. typed `interface {}` in Go.
+            Value::Nil => {
+                Err(self.err(f, "wrong type for value; expected string; got interface {}"))
+            }
             other => Err(self.err(
                 f,
-                format!("wrong type for value; expected string; got {}", other.type_name()),
+                format!(
+                    "wrong type for value; expected string; got {}",
+                    other.type_name()
+                ),
             )),
         }
     }
@@ -685,11 +737,17 @@ impl<'s> Exec<'s> {
         if variadic && n < fixed {
             return Err(self.err(
                 f,
-                format!("wrong number of args for {name}: want at least {fixed} got {}", args.len()),
+                format!(
+                    "wrong number of args for {name}: want at least {fixed} got {}",
+                    args.len()
+                ),
             ));
         }
         if !variadic && n != fixed {
-            return Err(self.err(f, format!("wrong number of args for {name}: want {fixed} got {n}")));
+            return Err(self.err(
+                f,
+                format!("wrong number of args for {name}: want {fixed} got {n}"),
+            ));
         }
         if matches!(b, Builtin::And | Builtin::Or) {
             let is_or = b == Builtin::Or;
@@ -737,16 +795,24 @@ impl<'s> Exec<'s> {
             Builtin::Slice => builtins::slice(&argv[0], &argv[1..]),
             Builtin::Call => Err(match &argv[0] {
                 Value::Nil => "call of nil".to_string(),
-                v => format!("non-function {} of type {}", args.first().map(|a| a.to_string()).unwrap_or_default(), v.type_name()),
+                v => format!(
+                    "non-function {} of type {}",
+                    args.first().map(|a| a.to_string()).unwrap_or_default(),
+                    v.type_name()
+                ),
             }),
             Builtin::Print => Ok(Value::from(super::fmt::sprint(&argv))),
             Builtin::Println => Ok(Value::from(super::fmt::sprintln(&argv))),
             Builtin::Printf => Ok(Value::from(super::fmt::sprintf(&strs[0], &argv))),
-            Builtin::Html => Ok(Value::from(builtins::html_escape(&builtins::eval_args(&argv)))),
-            Builtin::Js => Ok(Value::from(builtins::js_escape(&builtins::eval_args(&argv)))),
-            Builtin::Urlquery => {
-                Ok(Value::from(builtins::query_escape(&builtins::eval_args(&argv))))
-            }
+            Builtin::Html => Ok(Value::from(builtins::html_escape(&builtins::eval_args(
+                &argv,
+            )))),
+            Builtin::Js => Ok(Value::from(builtins::js_escape(&builtins::eval_args(
+                &argv,
+            )))),
+            Builtin::Urlquery => Ok(Value::from(builtins::query_escape(&builtins::eval_args(
+                &argv,
+            )))),
             Builtin::Eq => builtins::eq(&argv[0], &argv[1..]).map(Value::Bool),
             Builtin::Ne => builtins::eq(&argv[0], &argv[1..]).map(|t| Value::Bool(!t)),
             Builtin::Lt => builtins::lt(&argv[0], &argv[1]).map(Value::Bool),
@@ -761,7 +827,10 @@ impl<'s> Exec<'s> {
                 let data = argv.pop().unwrap_or(Value::Nil);
                 self.tpl(&strs[0], data)
             }
-            Builtin::Lookup => self.opts.host.lookup(&strs[0], &strs[1], &strs[2], &strs[3]),
+            Builtin::Lookup => self
+                .opts
+                .host
+                .lookup(&strs[0], &strs[1], &strs[2], &strs[3]),
             Builtin::And | Builtin::Or => unreachable!("handled above"),
         };
         result.map_err(|msg| {
@@ -824,9 +893,8 @@ impl<'s> Exec<'s> {
         let parsed = match self.tpl_cache.get(text) {
             Some(p) => p.clone(),
             None => {
-                let trees = super::parse::parse(ROOT_NAME, text, self.opts.funcs).map_err(|e| {
-                    format!("cannot parse template {}: {}", quote(text), e)
-                })?;
+                let trees = super::parse::parse(ROOT_NAME, text, self.opts.funcs)
+                    .map_err(|e| format!("cannot parse template {}: {}", quote(text), e))?;
                 let mut main = None;
                 let mut defines = HashMap::new();
                 for t in trees {
@@ -849,7 +917,11 @@ impl<'s> Exec<'s> {
                             root: Vec::new(),
                         })
                     }),
-                    defines: if defines.is_empty() { None } else { Some(Rc::new(defines)) },
+                    defines: if defines.is_empty() {
+                        None
+                    } else {
+                        Some(Rc::new(defines))
+                    },
                 });
                 self.tpl_cache.insert(text.to_string(), p.clone());
                 p

@@ -44,7 +44,13 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         }
         let mut good_arg_num = true;
         // Argument index before width.
-        arg_index(&mut chars, &mut arg_num, &mut reordered, &mut good_arg_num, args.len());
+        arg_index(
+            &mut chars,
+            &mut arg_num,
+            &mut reordered,
+            &mut good_arg_num,
+            args.len(),
+        );
         // Width.
         if chars.peek().map(|x| x.1) == Some('*') {
             chars.next();
@@ -66,7 +72,13 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         // Precision.
         if chars.peek().map(|x| x.1) == Some('.') {
             chars.next();
-            arg_index(&mut chars, &mut arg_num, &mut reordered, &mut good_arg_num, args.len());
+            arg_index(
+                &mut chars,
+                &mut arg_num,
+                &mut reordered,
+                &mut good_arg_num,
+                args.len(),
+            );
             if chars.peek().map(|x| x.1) == Some('*') {
                 chars.next();
                 match args.get(arg_num).and_then(int_arg) {
@@ -80,7 +92,13 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
         }
         if !reordered || good_arg_num {
-            arg_index(&mut chars, &mut arg_num, &mut reordered, &mut good_arg_num, args.len());
+            arg_index(
+                &mut chars,
+                &mut arg_num,
+                &mut reordered,
+                &mut good_arg_num,
+                args.len(),
+            );
         }
         let Some((_, verb)) = chars.next() else {
             out.push_str("%!(NOVERB)");
@@ -527,7 +545,13 @@ fn fmt_float(out: &mut String, x: f64, verb: char, f: &Flags, v: &Value) {
             }
         }
     };
-    if f.sharp && !num.contains('.') && !x.is_nan() && !x.is_infinite() && kind != 'g' && kind != 'G' {
+    if f.sharp
+        && !num.contains('.')
+        && !x.is_nan()
+        && !x.is_infinite()
+        && kind != 'g'
+        && kind != 'G'
+    {
         // `%#e`/`%#f` force a decimal point.
         if let Some(epos) = num.find(['e', 'E']) {
             num.insert(epos, '.');
@@ -539,7 +563,18 @@ fn fmt_float(out: &mut String, x: f64, verb: char, f: &Flags, v: &Value) {
         ("-", rest.to_string())
     } else if let Some(rest) = num.strip_prefix('+') {
         // Infinity carries its own sign.
-        (if f.plus { "+" } else if f.space { " " } else if x.is_infinite() { "+" } else { "" }, rest.to_string())
+        (
+            if f.plus {
+                "+"
+            } else if f.space {
+                " "
+            } else if x.is_infinite() {
+                "+"
+            } else {
+                ""
+            },
+            rest.to_string(),
+        )
     } else if f.plus {
         ("+", num.clone())
     } else if f.space {
@@ -646,21 +681,69 @@ mod tests {
         let cases: Vec<(&str, Vec<Value>, &str)> = vec![
             ("%s", vec![s("x")], "x"),
             ("%d", vec![i(42)], "42"),
-            ("%5d|%-5d|%05d", vec![i(42), i(42), i(-42)], "   42|42   |-0042"),
+            (
+                "%5d|%-5d|%05d",
+                vec![i(42), i(42), i(-42)],
+                "   42|42   |-0042",
+            ),
             ("%+d % d", vec![i(5), i(5)], "+5  5"),
-            ("%x %X %o %b %#x %#o", vec![i(255), i(255), i(8), i(5), i(255), i(8)], "ff FF 10 101 0xff 010"),
-            ("%c %q %U %#U", vec![i(65), i(65), i(0x1F600), i(65)], "A 'A' U+1F600 U+0041 'A'"),
+            (
+                "%x %X %o %b %#x %#o",
+                vec![i(255), i(255), i(8), i(5), i(255), i(8)],
+                "ff FF 10 101 0xff 010",
+            ),
+            (
+                "%c %q %U %#U",
+                vec![i(65), i(65), i(0x1F600), i(65)],
+                "A 'A' U+1F600 U+0041 'A'",
+            ),
             ("%.3d", vec![i(7)], "007"),
             ("%v %v", vec![fl(1.5), fl(1e6)], "1.5 1e+06"),
-            ("%f %.2f %e %g", vec![fl(3.14159), fl(3.14159), fl(1234.5678), fl(0.00001234)], "3.141590 3.14 1.234568e+03 1.234e-05"),
-            ("%8.3f|%-8.3f|%08.3f", vec![fl(3.14159), fl(3.14159), fl(-3.14159)], "   3.142|3.142   |-003.142"),
-            ("%.3g %.10g %g", vec![fl(1234.5678), fl(1234.5678), fl(100000.0)], "1.23e+03 1234.5678 100000"),
-            ("%t %v", vec![Value::Bool(true), Value::Bool(false)], "true false"),
+            (
+                "%f %.2f %e %g",
+                vec![fl(3.14159), fl(3.14159), fl(1234.5678), fl(0.00001234)],
+                "3.141590 3.14 1.234568e+03 1.234e-05",
+            ),
+            (
+                "%8.3f|%-8.3f|%08.3f",
+                vec![fl(3.14159), fl(3.14159), fl(-3.14159)],
+                "   3.142|3.142   |-003.142",
+            ),
+            (
+                "%.3g %.10g %g",
+                vec![fl(1234.5678), fl(1234.5678), fl(100000.0)],
+                "1.23e+03 1234.5678 100000",
+            ),
+            (
+                "%t %v",
+                vec![Value::Bool(true), Value::Bool(false)],
+                "true false",
+            ),
             ("%q", vec![s("a\"b\n")], "\"a\\\"b\\n\""),
-            ("%x %X % x", vec![s("hi"), s("hi"), s("hi")], "6869 6869 68 69"),
-            ("%10s|%-10s|%.2s", vec![s("abc"), s("abc"), s("abc")], "       abc|abc       |ab"),
-            ("%v %d %s", vec![list.clone(), Value::list(vec![i(1), i(2)]), Value::list(vec![s("a")])], "[1 a] [1 2] [a]"),
-            ("%T %T %T %T %T", vec![i(1), fl(1.0), s(""), list.clone(), Value::Nil], "int float64 string []interface {} <nil>"),
+            (
+                "%x %X % x",
+                vec![s("hi"), s("hi"), s("hi")],
+                "6869 6869 68 69",
+            ),
+            (
+                "%10s|%-10s|%.2s",
+                vec![s("abc"), s("abc"), s("abc")],
+                "       abc|abc       |ab",
+            ),
+            (
+                "%v %d %s",
+                vec![
+                    list.clone(),
+                    Value::list(vec![i(1), i(2)]),
+                    Value::list(vec![s("a")]),
+                ],
+                "[1 a] [1 2] [a]",
+            ),
+            (
+                "%T %T %T %T %T",
+                vec![i(1), fl(1.0), s(""), list.clone(), Value::Nil],
+                "int float64 string []interface {} <nil>",
+            ),
             ("%d", vec![s("x")], "%!d(string=x)"),
             ("%s", vec![i(3)], "%!s(int=3)"),
             ("%d", vec![fl(1.5)], "%!d(float64=1.5)"),

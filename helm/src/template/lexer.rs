@@ -548,12 +548,18 @@ impl<'a> Lexer<'a> {
     fn lex_number(&mut self) -> bool {
         if !self.scan_number() {
             let text = self.input[self.start..self.pos].to_string();
-            return self.error(format!("bad number syntax: {}", crate::value::go_quote(&text)));
+            return self.error(format!(
+                "bad number syntax: {}",
+                crate::value::go_quote(&text)
+            ));
         }
         if matches!(self.peek(), Some('+' | '-')) {
             if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
                 let text = self.input[self.start..self.pos].to_string();
-                return self.error(format!("bad number syntax: {}", crate::value::go_quote(&text)));
+                return self.error(format!(
+                    "bad number syntax: {}",
+                    crate::value::go_quote(&text)
+                ));
             }
             self.emit(ItemType::Complex);
             return true;
@@ -602,7 +608,10 @@ mod tests {
     use super::*;
 
     fn kinds(s: &str) -> Vec<(ItemType, String)> {
-        lex(s).into_iter().map(|i| (i.typ, i.val.into_owned())).collect()
+        lex(s)
+            .into_iter()
+            .map(|i| (i.typ, i.val.into_owned()))
+            .collect()
     }
 
     #[test]
@@ -634,8 +643,23 @@ mod tests {
         assert_eq!(
             types,
             vec![
-                LeftDelim, Variable, Declare, Field, Field, Pipe, Identifier, CharConstant,
-                RawString, String, Number, Number, Number, Nil, Bool, RightDelim, Eof
+                LeftDelim,
+                Variable,
+                Declare,
+                Field,
+                Field,
+                Pipe,
+                Identifier,
+                CharConstant,
+                RawString,
+                String,
+                Number,
+                Number,
+                Number,
+                Nil,
+                Bool,
+                RightDelim,
+                Eof
             ]
         );
     }
@@ -644,7 +668,10 @@ mod tests {
     fn errors() {
         let last = |s: &str| lex(s).pop().unwrap().val.into_owned();
         assert_eq!(last("{{ x"), "unclosed action");
-        assert_eq!(last("{{/* x */ x }}"), "comment ends before closing delimiter");
+        assert_eq!(
+            last("{{/* x */ x }}"),
+            "comment ends before closing delimiter"
+        );
         assert_eq!(last("{{/* x "), "unclosed comment");
         assert_eq!(last("{{ a&b }}"), "bad character U+0026 '&'");
         assert_eq!(last("{{ 3x }}"), "bad number syntax: \"3x\"");

@@ -100,7 +100,10 @@ impl<'a> Parser<'a, '_> {
         if token.typ == ItemType::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != token.line {
-                extra = format!(" in action started at {}:{}", self.parse_name, self.action_line);
+                extra = format!(
+                    " in action started at {}:{}",
+                    self.parse_name, self.action_line
+                );
                 if token.val.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
@@ -213,7 +216,11 @@ impl<'a> Parser<'a, '_> {
         match tok.typ {
             ItemType::Block => return self.block_control().map(Parsed::Node),
             ItemType::Break | ItemType::Continue => {
-                let what = if tok.typ == ItemType::Break { "break" } else { "continue" };
+                let what = if tok.typ == ItemType::Break {
+                    "break"
+                } else {
+                    "continue"
+                };
                 let t = self.next_non_space();
                 if t.typ != ItemType::RightDelim {
                     return Err(self.unexpected(&t, &format!("{{{{{what}}}}}")));
@@ -240,9 +247,7 @@ impl<'a> Parser<'a, '_> {
                 return Ok(Parsed::End);
             }
             ItemType::If => return self.control("if").map(|b| Parsed::Node(Node::If(b))),
-            ItemType::Range => {
-                return self.control("range").map(|b| Parsed::Node(Node::Range(b)))
-            }
+            ItemType::Range => return self.control("range").map(|b| Parsed::Node(Node::Range(b))),
             ItemType::With => return self.control("with").map(|b| Parsed::Node(Node::With(b))),
             ItemType::Template => return self.template_control().map(Parsed::Node),
             _ => {}
@@ -562,9 +567,9 @@ impl<'a> Parser<'a, '_> {
                     value,
                 }
             }
-            ItemType::LeftParen => {
-                Arg::Pipe(Box::new(self.pipeline("parenthesized pipeline", ItemType::RightParen)?))
-            }
+            ItemType::LeftParen => Arg::Pipe(Box::new(
+                self.pipeline("parenthesized pipeline", ItemType::RightParen)?,
+            )),
             ItemType::String | ItemType::RawString => {
                 let value = unquote(&tok.val).map_err(|e| self.errorf(e))?;
                 Arg::Str {
@@ -671,7 +676,10 @@ fn number(tok: &Item<'_>) -> Result<Const, String> {
             return Ok(Const::Int(s.chars().next().map(|c| c as i64).unwrap_or(0)));
         }
         ItemType::Complex => {
-            return Err(format!("illegal number syntax: {}", crate::value::go_quote(text)))
+            return Err(format!(
+                "illegal number syntax: {}",
+                crate::value::go_quote(text)
+            ))
         }
         _ => {}
     }
@@ -682,7 +690,11 @@ fn number(tok: &Item<'_>) -> Result<Const, String> {
     let floaty = !is_hex_int && text.contains(['.', 'e', 'E', 'p', 'P']);
     match parse_int(text) {
         Some(IntParse::Int(i)) => {
-            return Ok(if floaty { Const::Float(i as f64) } else { Const::Int(i) });
+            return Ok(if floaty {
+                Const::Float(i as f64)
+            } else {
+                Const::Int(i)
+            });
         }
         Some(IntParse::Uint) => return Ok(Const::Overflow),
         None => {}
@@ -690,13 +702,19 @@ fn number(tok: &Item<'_>) -> Result<Const, String> {
     let cleaned = strip_underscores(text)
         .ok_or_else(|| format!("illegal number syntax: {}", crate::value::go_quote(text)))?;
     match cleaned.parse::<f64>() {
-        Ok(f) => {
+        Ok(f) if f.is_finite() => {
             if !text.contains(['.', 'e', 'E', 'p', 'P']) {
-                return Err(format!("integer overflow: {}", crate::value::go_quote(text)));
+                return Err(format!(
+                    "integer overflow: {}",
+                    crate::value::go_quote(text)
+                ));
             }
             Ok(Const::Float(f))
         }
-        _ => Err(format!("illegal number syntax: {}", crate::value::go_quote(text))),
+        _ => Err(format!(
+            "illegal number syntax: {}",
+            crate::value::go_quote(text)
+        )),
     }
 }
 
@@ -732,7 +750,10 @@ fn parse_int(text: &str) -> Option<IntParse> {
     } else {
         (10, lower.as_str(), false)
     };
-    let digits = digits.strip_prefix('_').filter(|_| prefixed).unwrap_or(digits);
+    let digits = digits
+        .strip_prefix('_')
+        .filter(|_| prefixed)
+        .unwrap_or(digits);
     let clean = strip_underscores(digits)?;
     if clean.is_empty() || clean.starts_with('_') {
         return None;
@@ -765,24 +786,54 @@ mod tests {
     #[test]
     fn parse_errors_match_go() {
         let cases = [
-            ("{{ foo }}", "template: t.yaml:1: function \"foo\" not defined"),
-            ("a\n{{ $x }}", "template: t.yaml:2: undefined variable \"$x\""),
+            (
+                "{{ foo }}",
+                "template: t.yaml:1: function \"foo\" not defined",
+            ),
+            (
+                "a\n{{ $x }}",
+                "template: t.yaml:2: undefined variable \"$x\"",
+            ),
             ("{{ if .a }}\nx", "template: t.yaml:2: unexpected EOF"),
             ("{{ end }}", "template: t.yaml:1: unexpected {{end}}"),
             ("{{ else }}", "template: t.yaml:1: unexpected {{else}}"),
-            ("{{ break }}", "template: t.yaml:1: {{break}} outside {{range}}"),
-            ("{{ if }}{{ end }}", "template: t.yaml:1: missing value for if"),
-            ("{{ . | 3 }}", "template: t.yaml:1: non executable command in pipeline stage 2"),
-            ("{{ \"x\".y }}", "template: t.yaml:1: unexpected . after term \"\\\"x\\\"\""),
+            (
+                "{{ break }}",
+                "template: t.yaml:1: {{break}} outside {{range}}",
+            ),
+            (
+                "{{ if }}{{ end }}",
+                "template: t.yaml:1: missing value for if",
+            ),
+            (
+                "{{ . | 3 }}",
+                "template: t.yaml:1: non executable command in pipeline stage 2",
+            ),
+            (
+                "{{ \"x\".y }}",
+                "template: t.yaml:1: unexpected . after term \"\\\"x\\\"\"",
+            ),
             ("{{ .a }", "template: t.yaml:1: unexpected \"}\" in operand"),
-            ("{{ .a\n\n", "template: t.yaml:3: unclosed action started at t.yaml:1"),
+            (
+                "{{ .a\n\n",
+                "template: t.yaml:3: unclosed action started at t.yaml:1",
+            ),
             (
                 "{{define \"a\"}}x{{end}}{{define \"a\"}}y{{end}}",
                 "template: t.yaml:1: template: multiple definition of template \"a\"",
             ),
-            ("{{ 99999999999999999999 }}", "template: t.yaml:1: integer overflow: \"99999999999999999999\""),
-            ("{{ range $a, $b, $c := . }}{{end}}", "template: t.yaml:1: too many declarations in range"),
-            ("{{ with $a, $b := . }}{{end}}", "template: t.yaml:1: too many declarations in with"),
+            (
+                "{{ 99999999999999999999 }}",
+                "template: t.yaml:1: integer overflow: \"99999999999999999999\"",
+            ),
+            (
+                "{{ range $a, $b, $c := . }}{{end}}",
+                "template: t.yaml:1: too many declarations in range",
+            ),
+            (
+                "{{ with $a, $b := . }}{{end}}",
+                "template: t.yaml:1: too many declarations in with",
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(err(text), want, "{text}");
@@ -792,7 +843,11 @@ mod tests {
     #[test]
     fn numbers_type_like_go() {
         let item = |s: &str| Item {
-            typ: if s.starts_with('\'') { ItemType::CharConstant } else { ItemType::Number },
+            typ: if s.starts_with('\'') {
+                ItemType::CharConstant
+            } else {
+                ItemType::Number
+            },
             pos: 0,
             line: 1,
             val: s.to_string().into(),
@@ -817,7 +872,10 @@ mod tests {
         assert_eq!(float("1e3"), Some(1000.0));
         assert_eq!(float("1.0"), Some(1.0));
         assert_eq!(float(".5"), Some(0.5));
-        assert!(matches!(number(&item("18446744073709551615")), Ok(Const::Overflow)));
+        assert!(matches!(
+            number(&item("18446744073709551615")),
+            Ok(Const::Overflow)
+        ));
     }
 
     #[test]
