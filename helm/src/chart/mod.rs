@@ -1,2 +1,169 @@
 //! Helm chart semantics: loading charts and subcharts, dependencies, value coalescing, schema
 //! validation, `.Files`, capabilities, and rendering every template like Helm's engine.
+//!
+//! The pipeline for one render is [`render()`]: process dependencies ([`deps`]) → coalesce
+//! values ([`coalesce`]) → validate schemas ([`schema`]) → build per-chart data ([`objects`],
+//! [`files`]) → parse and execute all templates ([`render`]). [`output`] turns the result into a
+//! `helm template`-style stream with hooks separated.
+
+pub mod coalesce;
+pub mod deps;
+pub mod exec;
+pub mod files;
+pub mod ignore;
+pub mod load;
+pub mod metadata;
+pub mod objects;
+pub mod output;
+pub mod render;
+pub mod schema;
+pub mod semver;
+pub mod strvals;
+pub mod yamlio;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use load::{ChartNode, File};
+pub use metadata::{Dependency, Maintainer, Metadata};
+pub use objects::Capabilities;
+pub use render::{render, RenderOptions};
+
+/// Errors loading a chart or reading values.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// A file or directory could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path that failed.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The chart is malformed (Helm's loader message).
+    #[error("{0}")]
+    Invalid(String),
+    /// User values could not be parsed or layered.
+    #[error("{0}")]
+    Values(String),
+}
+
+/// Errors rendering a chart.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RenderError {
+    /// Values could not be coalesced (e.g. a subchart section that is not a table).
+    #[error("{0}")]
+    Values(String),
+    /// `values.schema.json` rejected the final values (Helm's message format).
+    #[error(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n{0}"
+    )]
+    Schema(String),
+    /// A template failed to parse.
+    #[error("parse error at ({template}:{line}): {message}")]
+    Parse {
+        /// Template path, e.g. `chart/templates/x.yaml`.
+        template: String,
+        /// 1-based line.
+        line: usize,
+        /// Go's message.
+        message: String,
+    },
+    /// A template failed while executing.
+    #[error("{full}")]
+    Template {
+        /// Template path where the error happened.
+        template: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// The cleaned-up message (`fail`/`required` text, or Go's error).
+        message: String,
+        /// Helm's complete error text.
+        full: String,
+    },
+}
+
+/// A loaded chart: immutable, `Send + Sync`, cheap to clone (`Arc`), renderable many times.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    root: Arc<ChartNode>,
+}
+
+impl Chart {
+    /// Loads a chart directory or `.tgz` archive, with its subcharts.
+    pub fn load(path: &Path) -> Result<Chart, ChartError> {
+        Ok(Chart {
+            root: Arc::new(load::load_path(path)?),
+        })
+    }
+
+    /// Wraps an already loaded chart tree.
+    pub fn from_node(root: ChartNode) -> Chart {
+        Chart {
+            root: Arc::new(root),
+        }
+    }
+
+    /// The chart's name (`Chart.yaml` `name`).
+    pub fn name(&self) -> &str {
+        &self.root.metadata.name
+    }
+
+    /// The chart's metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.root.metadata
+    }
+
+    /// The loaded tree.
+    pub fn root(&self) -> &Arc<ChartNode> {
+        &self.root
+    }
+
+    /// CRD files of the chart and (recursively) its subcharts: `(path, contents)`, paths like
+    /// `chart/charts/sub/crds/x.yaml`. Never templated.
+    pub fn crds(&self) -> Vec<(String, Arc<[u8]>)> {
+        fn walk(n: &ChartNode, prefix: &str, out: &mut Vec<(String, Arc<[u8]>)>) {
+            for f in n.crds() {
+                out.push((format!("{prefix}/{}", f.name), f.data.clone()));
+            }
+            for d in &n.dependencies {
+                walk(d, &format!("{prefix}/charts/{}", d.metadata.name), out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &self.root.metadata.name, &mut out);
+        out
+    }
+}
+
+/// `helm -f ... --set ... --set-string ...` precedence: later files override earlier ones,
+/// `--set` wins over files, `--set-string` over `--set`.
+pub fn layer_values(
+    files: &[serde_json::Value],
+    set: &[String],
+    set_string: &[String],
+) -> Result<serde_json::Value, ChartError> {
+    strvals::layer(files, set, set_string).map_err(ChartError::Values)
+}
+
+/// Parses a user values file (`-f`) the way Helm reads it (multi-document, YAML 1.1, numbers
+/// as float64).
+pub fn parse_values_file(text: &str) -> Result<serde_json::Value, ChartError> {
+    yamlio::parse_values_file(text)
+        .map(serde_json::Value::Object)
+        .map_err(ChartError::Values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_is_send_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Chart>();
+    }
+}

@@ -6,17 +6,106 @@ use std::collections::HashMap;
 
 use crate::value::Value;
 
+pub mod args;
+mod certs;
+mod crypto;
+mod dates;
+mod defaults;
+mod dicts;
+mod encoding;
+pub mod flow;
+pub mod json;
+mod lists;
+mod math;
+mod paths;
+pub mod regex;
+pub mod semver;
+mod strings;
+mod types;
+mod urls;
+
+/// Registers every Sprig (minus `env`/`expandenv`) and Helm data function this module owns.
+/// `toYaml`/`fromYaml`/`toToml` and friends are the YAML module's; `include`, `tpl`, `lookup`
+/// and the Go builtins are the executor's.
+pub fn register(fm: &mut FuncMap) {
+    strings::register(fm);
+    lists::register(fm);
+    dicts::register(fm);
+    math::register(fm);
+    defaults::register(fm);
+    types::register(fm);
+    encoding::register(fm);
+    regex::register(fm);
+    semver::register(fm);
+    dates::register(fm);
+    crypto::register(fm);
+    certs::register(fm);
+    urls::register(fm);
+    paths::register(fm);
+    flow::register(fm);
+    // Helm disables DNS lookups by default and substitutes an empty result.
+    fm.insert("getHostByName", |a| {
+        args::arity("getHostByName", a, 1)?;
+        args::string(a, 0)?;
+        Ok(Value::str(""))
+    });
+}
+
+/// Convenience: a [`FuncMap`] with just this module's functions.
+pub fn library() -> FuncMap {
+    let mut fm = FuncMap::new();
+    register(&mut fm);
+    fm
+}
+
 /// A function's failure; the executor wraps it as Go does:
 /// `template: T:L:C: executing "T" at <name>: error calling name: MESSAGE`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FuncError(pub String);
+
+/// Marks a [`FuncError`] that text/template itself raises while preparing a call (wrong number or
+/// type of arguments), which Go reports without the `error calling NAME: ` prefix.
+const CALL_ERROR_MARK: char = '\u{1}';
 
 impl FuncError {
     /// An error with Go's message text.
     pub fn new(msg: impl Into<String>) -> FuncError {
         FuncError(msg.into())
     }
+
+    /// Go's "wrong number of args for NAME: want N got M"; reported at the function's own node.
+    pub fn arity(msg: impl std::fmt::Display) -> FuncError {
+        FuncError(format!("{CALL_ERROR_MARK}-{CALL_ERROR_MARK}{msg}"))
+    }
+
+    /// Go's "wrong type for value; expected int; got float64" for argument `index` (0-based,
+    /// counting a piped value as the last argument); reported at that argument's node.
+    pub fn bad_arg(index: usize, msg: impl std::fmt::Display) -> FuncError {
+        FuncError(format!("{CALL_ERROR_MARK}{index}{CALL_ERROR_MARK}{msg}"))
+    }
+
+    /// For errors made by [`FuncError::arity`] / [`FuncError::bad_arg`]: `Some((arg index or
+    /// None for the function node, message))`. The executor prints these as Go does, without the
+    /// `error calling NAME: ` wrapper; `None` for ordinary function errors.
+    pub fn call_error(&self) -> Option<(Option<usize>, &str)> {
+        let rest = self.0.strip_prefix(CALL_ERROR_MARK)?;
+        let (idx, msg) = rest.split_once(CALL_ERROR_MARK)?;
+        Some((idx.parse().ok(), msg))
+    }
+
+    /// The message text without any internal marking.
+    pub fn message(&self) -> &str {
+        self.call_error().map_or(&self.0, |(_, m)| m)
+    }
 }
+
+impl std::fmt::Display for FuncError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for FuncError {}
 
 /// A library function: receives evaluated arguments, returns one value or an error.
 pub type Func = fn(&[Value]) -> Result<Value, FuncError>;
@@ -46,5 +135,10 @@ impl FuncMap {
     /// Whether a name is defined (the parser rejects calls to unknown functions, as Go does).
     pub fn contains(&self, name: &str) -> bool {
         self.funcs.contains_key(name)
+    }
+
+    /// The registered names (unordered).
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.funcs.keys().copied()
     }
 }

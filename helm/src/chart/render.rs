@@ -1,0 +1,224 @@
+//! Helm's render orchestration (`action.Install` dry-run + `pkg/engine`): process dependencies,
+//! coalesce and validate values, build each chart's template data (`.Values`, `.Chart`,
+//! `.Release`, `.Capabilities`, `.Files`, `.Subcharts`, `.Template`), parse every template of the
+//! tree into one set in Helm's order, and execute the non-partial ones.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use super::coalesce::{coalesce_values, Map, Warnings};
+use super::deps::{process_dependencies, Proc};
+use super::files::FilesObj;
+use super::objects::{chart_value, map_value, release_value, Capabilities};
+use super::{schema, Chart, RenderError};
+use crate::value::Value;
+
+/// Release and cluster settings for one render.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// `.Release.Name`
+    pub release_name: String,
+    /// `.Release.Namespace`
+    pub namespace: String,
+    /// `.Release.Revision`
+    pub revision: u64,
+    /// `.Release.IsInstall` (and `IsUpgrade` = its negation)
+    pub is_install: bool,
+    /// `.Capabilities`; the default is Helm v4.2.3's offline set.
+    pub capabilities: Capabilities,
+    /// Helm's `--strict` rendering (`missingkey=error`).
+    pub strict: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> RenderOptions {
+        RenderOptions {
+            release_name: "release-name".into(),
+            namespace: "default".into(),
+            revision: 1,
+            is_install: true,
+            capabilities: Capabilities::default(),
+            strict: false,
+        }
+    }
+}
+
+/// The values stage of a render: the processed chart tree and the final values.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Chart tree after dependency processing (disabled subcharts removed, aliases applied).
+    pub tree: Proc,
+    /// Final coalesced values (`.Values` of the root chart).
+    pub values: Map,
+    /// Warnings Helm would log while coalescing.
+    pub warnings: Vec<String>,
+}
+
+/// Dependencies, coalescing and schema validation (everything before templates run).
+pub fn prepare(chart: &Chart, user_values: &Json) -> Result<Prepared, RenderError> {
+    let empty = Map::new();
+    let user = match user_values {
+        Json::Object(m) => m,
+        Json::Null => &empty,
+        _ => return Err(RenderError::Values("user values must be a map".into())),
+    };
+    let mut w = Warnings::default();
+    let mut tree = Proc::new(chart.root());
+    process_dependencies(&mut tree, user, &mut w).map_err(RenderError::Values)?;
+    let values = coalesce_values(&tree, user, false, &mut w).map_err(RenderError::Values)?;
+    schema::validate(&tree, &values).map_err(RenderError::Schema)?;
+    Ok(Prepared {
+        tree,
+        values,
+        warnings: w.0,
+    })
+}
+
+/// One template to parse: its full path, its source, and the index of its chart's data.
+#[derive(Debug)]
+pub struct Renderable {
+    /// `chart/charts/sub/templates/x.yaml`
+    pub path: String,
+    /// Template source.
+    pub text: std::sync::Arc<[u8]>,
+    /// Index into the data list returned alongside.
+    pub data: usize,
+    /// `chart/charts/sub/templates`
+    pub base_path: String,
+}
+
+/// Builds the per-chart data maps (Helm's `recAllTpls`) and collects every template.
+pub fn all_templates(p: &Prepared, opts: &RenderOptions) -> (Vec<Renderable>, Vec<Value>) {
+    let release = release_value(
+        &opts.release_name,
+        &opts.namespace,
+        opts.revision,
+        opts.is_install,
+    );
+    let caps = opts.capabilities.to_object();
+    let mut tpls = Vec::new();
+    let mut datas = Vec::new();
+    let root_values = map_value(&p.values);
+    rec_all(
+        &p.tree,
+        None,
+        &root_values,
+        &release,
+        &caps,
+        &mut tpls,
+        &mut datas,
+    );
+    (tpls, datas)
+}
+
+fn rec_all(
+    c: &Proc,
+    parent_path: Option<&str>,
+    parent_values: &Value,
+    release: &Value,
+    caps: &Value,
+    tpls: &mut Vec<Renderable>,
+    datas: &mut Vec<Value>,
+) -> Value {
+    let is_root = parent_path.is_none();
+    let values = if is_root {
+        parent_values.clone()
+    } else {
+        match parent_values {
+            Value::Map(m) => match m.borrow().get(c.name()) {
+                Some(v @ Value::Map(_)) => v.clone(),
+                _ => Value::empty_map(),
+            },
+            _ => Value::empty_map(),
+        }
+    };
+    let full_path = match parent_path {
+        None => c.name().to_string(),
+        Some(pp) => format!("{pp}/charts/{}", c.name()),
+    };
+    let subcharts = Value::empty_map();
+    let mut m = crate::value::Map::new();
+    m.insert("Chart".into(), chart_value(&c.metadata, is_root));
+    m.insert("Files".into(), FilesObj::value(&c.src));
+    m.insert("Release".into(), release.clone());
+    m.insert("Capabilities".into(), caps.clone());
+    m.insert("Values".into(), values.clone());
+    m.insert("Subcharts".into(), subcharts.clone());
+    let next = Value::map(m);
+    let idx = datas.len();
+    datas.push(next.clone());
+    for child in &c.children {
+        let sub = rec_all(child, Some(&full_path), &values, release, caps, tpls, datas);
+        if let Value::Map(sm) = &subcharts {
+            sm.borrow_mut().insert(child.name().to_string(), sub);
+        }
+    }
+    let library = c.metadata.is_library();
+    for t in &c.src.templates {
+        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+        if library && !base.starts_with('_') {
+            continue;
+        }
+        tpls.push(Renderable {
+            path: format!("{full_path}/{}", t.name),
+            text: t.data.clone(),
+            data: idx,
+            base_path: format!("{full_path}/templates"),
+        });
+    }
+    next
+}
+
+/// Helm's `sortTemplates`: deepest paths first, ties in reverse lexical order, so that when
+/// the set is parsed in this order, parents' `define`s (parsed later) win.
+pub fn sort_templates(tpls: &mut [Renderable]) {
+    tpls.sort_by(|a, b| {
+        let (ca, cb) = (a.path.matches('/').count(), b.path.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.path.cmp(&a.path))
+    });
+}
+
+/// Renders a chart like Helm's SDK: `{template path: text}` for every non-partial template of
+/// every enabled chart (NOTES.txt included, library charts excluded).
+pub fn render(
+    chart: &Chart,
+    user_values: &Json,
+    opts: &RenderOptions,
+    host: &dyn crate::template::Host,
+) -> Result<BTreeMap<String, String>, RenderError> {
+    let p = prepare(chart, user_values)?;
+    let (mut tpls, datas) = all_templates(&p, opts);
+    sort_templates(&mut tpls);
+    super::exec::execute_all(&tpls, &datas, opts, host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_puts_parents_last() {
+        let mk = |p: &str| Renderable {
+            path: p.into(),
+            text: std::sync::Arc::from(&b""[..]),
+            data: 0,
+            base_path: String::new(),
+        };
+        let mut v = vec![
+            mk("a/templates/b.yaml"),
+            mk("a/charts/s/templates/x.yaml"),
+            mk("a/templates/a.yaml"),
+        ];
+        sort_templates(&mut v);
+        let order: Vec<_> = v.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "a/charts/s/templates/x.yaml",
+                "a/templates/b.yaml",
+                "a/templates/a.yaml"
+            ]
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! `values.schema.json` validation like Helm's `ValidateAgainstSchema`: the root chart's schema
+//! against all final values, each enabled subchart's schema against its section, errors listed
+//! per chart as `CHART:\n- at '/path': message`.
+
+use serde_json::Value as Json;
+
+use super::coalesce::Map;
+use super::deps::Proc;
+
+/// Validates the coalesced values of the tree; `Err` holds Helm's per-chart error listing
+/// (without the "values don't meet ..." prefix, which [`super::RenderError::Schema`] adds).
+pub fn validate(tree: &Proc, values: &Map) -> Result<(), String> {
+    let mut out = String::new();
+    walk(tree, values, &mut out);
+    if out.is_empty() {
+        Ok(())
+    } else {
+        Err(out)
+    }
+}
+
+fn walk(c: &Proc, values: &Map, out: &mut String) {
+    if let Some(raw) = &c.src.schema {
+        if let Err(e) = validate_one(raw, values) {
+            out.push_str(&format!("{}:\n{e}", c.name()));
+        }
+    }
+    for sub in &c.children {
+        match values.get(sub.name()) {
+            None | Some(Json::Null) => {}
+            Some(Json::Object(m)) => walk(sub, m, out),
+            Some(other) => out.push_str(&format!(
+                "{}:\ninvalid type for values: expected object (map), got {}\n",
+                sub.name(),
+                crate::chart::objects::to_value(other).type_name()
+            )),
+        }
+    }
+}
+
+/// One schema against one values table; the error text ends with a newline like Helm's.
+pub fn validate_one(raw: &[u8], values: &Map) -> Result<(), String> {
+    let mut schema: Json = serde_json::from_slice(raw)
+        .map_err(|e| format!("unable to validate schema: invalid JSON: {e}\n"))?;
+    // Helm's validator falls back to its default draft for `$schema` URIs it does not know
+    // (Bitnami charts say `http://json-schema.org/schema`); so do we.
+    if let Some(obj) = schema.as_object_mut() {
+        let uri = obj.get("$schema").and_then(Json::as_str).unwrap_or("");
+        let canonical = [
+            ("draft-04", "http://json-schema.org/draft-04/schema#"),
+            ("draft-06", "http://json-schema.org/draft-06/schema#"),
+            ("draft-07", "http://json-schema.org/draft-07/schema#"),
+            ("2019-09", "https://json-schema.org/draft/2019-09/schema"),
+            ("2020-12", "https://json-schema.org/draft/2020-12/schema"),
+        ]
+        .iter()
+        .find(|(k, _)| uri.contains(k))
+        .map(|(_, v)| *v);
+        match canonical {
+            Some(c) => {
+                obj.insert("$schema".into(), Json::String(c.into()));
+            }
+            None => {
+                obj.remove("$schema");
+            }
+        }
+    }
+    let validator = jsonschema::options()
+        .build(&schema)
+        .map_err(|e| format!("unable to validate schema: {e}\n"))?;
+    let instance = Json::Object(values.clone());
+    let mut lines: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("- at '{}': {}", e.instance_path, message(&e)))
+        .collect();
+    if lines.is_empty() {
+        return Ok(());
+    }
+    lines.dedup();
+    Err(lines.join("\n") + "\n")
+}
+
+/// Error wording close to santhosh-tekuri/jsonschema (what Helm v4 uses) for the common kinds.
+fn message(e: &jsonschema::ValidationError<'_>) -> String {
+    use jsonschema::error::{TypeKind, ValidationErrorKind as K};
+    match &e.kind {
+        K::Type { kind } => {
+            let want = match kind {
+                TypeKind::Single(t) => t.to_string(),
+                TypeKind::Multiple(ts) => ts
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            format!("got {}, want {want}", json_type(&e.instance))
+        }
+        K::Required { property } => {
+            format!("missing property '{}'", property.as_str().unwrap_or(""))
+        }
+        K::AdditionalProperties { unexpected } => format!(
+            "additional properties {} not allowed",
+            unexpected
+                .iter()
+                .map(|p| format!("'{p}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        K::Enum { options } => format!(
+            "value must be one of {}",
+            options
+                .as_array()
+                .map(|a| a
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        ),
+        _ => e.to_string(),
+    }
+}
+
+fn json_type(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "boolean",
+        Json::Number(n) => {
+            if n.as_f64().is_some_and(|f| f.fract() == 0.0) {
+                "integer"
+            } else {
+                "number"
+            }
+        }
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn m(v: Json) -> Map {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn type_and_required_errors_read_like_helm() {
+        let schema = br#"{"type":"object","required":["name"],"properties":{"replicas":{"type":"integer"}}}"#;
+        let err = validate_one(schema, &m(json!({"replicas": "x"}))).unwrap_err();
+        assert!(err.contains("- at '': missing property 'name'"), "{err}");
+        assert!(
+            err.contains("- at '/replicas': got string, want integer"),
+            "{err}"
+        );
+        assert!(validate_one(schema, &m(json!({"name": "a", "replicas": 3.0}))).is_ok());
+    }
+
+    #[test]
+    fn broken_schema_is_an_error() {
+        assert!(validate_one(b"{not json", &Map::new()).is_err());
+    }
+}

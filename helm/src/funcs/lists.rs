@@ -1,0 +1,294 @@
+//! Sprig's list functions (`list`, `append`, `first`, `uniq`, `slice`, `chunk`, ...). Sprig's
+//! `mustX` variants fail exactly where the plain ones panic, so both names share one function.
+
+use std::rc::Rc;
+
+use super::args::{arity, arity_min, int, is_empty, slice_items, to_int64, FResult};
+use super::{FuncError, FuncMap};
+use crate::value::Value;
+
+/// Registers the list family.
+pub(super) fn register(fm: &mut FuncMap) {
+    fm.insert("list", |a| Ok(Value::list(a.to_vec())));
+    fm.insert("tuple", |a| Ok(Value::list(a.to_vec())));
+    for n in ["append", "push", "mustAppend", "mustPush"] {
+        fm.insert(n, push);
+    }
+    for n in ["prepend", "mustPrepend"] {
+        fm.insert(n, prepend);
+    }
+    for n in ["first", "mustFirst"] {
+        fm.insert(n, first);
+    }
+    for n in ["last", "mustLast"] {
+        fm.insert(n, last);
+    }
+    for n in ["rest", "mustRest"] {
+        fm.insert(n, rest);
+    }
+    for n in ["initial", "mustInitial"] {
+        fm.insert(n, initial);
+    }
+    for n in ["reverse", "mustReverse"] {
+        fm.insert(n, reverse);
+    }
+    for n in ["uniq", "mustUniq"] {
+        fm.insert(n, uniq);
+    }
+    for n in ["without", "mustWithout"] {
+        fm.insert(n, without);
+    }
+    for n in ["has", "mustHas"] {
+        fm.insert(n, has);
+    }
+    for n in ["compact", "mustCompact"] {
+        fm.insert(n, compact);
+    }
+    for n in ["slice", "mustSlice"] {
+        fm.insert(n, slice);
+    }
+    for n in ["chunk", "mustChunk"] {
+        fm.insert(n, chunk);
+    }
+    fm.insert("concat", concat);
+}
+
+/// Go's panic text for `reflect.TypeOf(nil).Kind()`.
+pub(crate) fn nil_deref() -> FuncError {
+    FuncError::new("runtime error: invalid memory address or nil pointer dereference")
+}
+
+/// The list's items, or sprig's error "`{what}` on type KIND" (nil panics as in Go).
+fn items(v: &Value, what: &str) -> Result<Vec<Value>, FuncError> {
+    if v.is_nil() {
+        return Err(nil_deref());
+    }
+    slice_items(v).map_err(|kind| FuncError::new(format!("{what} {kind}")))
+}
+
+fn push(a: &[Value]) -> FResult {
+    arity("append", a, 2)?;
+    let mut l = items(&a[0], "Cannot push on type")?;
+    l.push(a[1].clone());
+    Ok(Value::list(l))
+}
+
+fn prepend(a: &[Value]) -> FResult {
+    arity("prepend", a, 2)?;
+    let mut l = items(&a[0], "Cannot prepend on type")?;
+    l.insert(0, a[1].clone());
+    Ok(Value::list(l))
+}
+
+fn first(a: &[Value]) -> FResult {
+    arity("first", a, 1)?;
+    Ok(items(&a[0], "Cannot find first on type")?
+        .into_iter()
+        .next()
+        .unwrap_or(Value::Nil))
+}
+
+fn last(a: &[Value]) -> FResult {
+    arity("last", a, 1)?;
+    Ok(items(&a[0], "Cannot find last on type")?
+        .pop()
+        .unwrap_or(Value::Nil))
+}
+
+fn rest(a: &[Value]) -> FResult {
+    arity("rest", a, 1)?;
+    let l = items(&a[0], "Cannot find rest on type")?;
+    Ok(Value::list(l.into_iter().skip(1).collect()))
+}
+
+fn initial(a: &[Value]) -> FResult {
+    arity("initial", a, 1)?;
+    let mut l = items(&a[0], "Cannot find initial on type")?;
+    l.pop();
+    Ok(Value::list(l))
+}
+
+fn reverse(a: &[Value]) -> FResult {
+    arity("reverse", a, 1)?;
+    let mut l = items(&a[0], "Cannot find reverse on type")?;
+    l.reverse();
+    Ok(Value::list(l))
+}
+
+fn in_list(hay: &[Value], needle: &Value) -> bool {
+    hay.iter().any(|h| h.deep_equal(needle))
+}
+
+fn uniq(a: &[Value]) -> FResult {
+    arity("uniq", a, 1)?;
+    let mut out: Vec<Value> = Vec::new();
+    for item in items(&a[0], "Cannot find uniq on type")? {
+        if !in_list(&out, &item) {
+            out.push(item);
+        }
+    }
+    Ok(Value::list(out))
+}
+
+fn without(a: &[Value]) -> FResult {
+    arity_min("without", a, 1)?;
+    let omit = &a[1..];
+    let l = items(&a[0], "Cannot find without on type")?;
+    Ok(Value::list(
+        l.into_iter().filter(|x| !in_list(omit, x)).collect(),
+    ))
+}
+
+fn has(a: &[Value]) -> FResult {
+    arity("has", a, 2)?;
+    if a[1].is_nil() {
+        return Ok(Value::Bool(false));
+    }
+    let l = items(&a[1], "Cannot find has on type")?;
+    Ok(Value::Bool(in_list(&l, &a[0])))
+}
+
+fn compact(a: &[Value]) -> FResult {
+    arity("compact", a, 1)?;
+    let l = items(&a[0], "Cannot compact on type")?;
+    Ok(Value::list(
+        l.into_iter().filter(|x| !is_empty(x)).collect(),
+    ))
+}
+
+fn slice(a: &[Value]) -> FResult {
+    arity_min("slice", a, 1)?;
+    if a[0].is_nil() {
+        return Err(nil_deref());
+    }
+    let l = slice_items(&a[0])
+        .map_err(|k| FuncError::new(format!("list should be type of slice or array but {k}")))?;
+    if l.is_empty() {
+        return Ok(Value::Nil);
+    }
+    let start = a.get(1).map(to_int64).unwrap_or(0);
+    let end = if a.len() < 3 {
+        l.len() as i64
+    } else {
+        to_int64(&a[2])
+    };
+    if start < 0 || end < start || end > l.len() as i64 {
+        return Err(FuncError::new(
+            "reflect.Value.Slice: slice index out of bounds",
+        ));
+    }
+    Ok(Value::list(l[start as usize..end as usize].to_vec()))
+}
+
+fn chunk(a: &[Value]) -> FResult {
+    arity("chunk", a, 2)?;
+    let size = int(a, 0)?;
+    let l = items(&a[1], "Cannot chunk type")?;
+    if size <= 0 {
+        return Err(FuncError::new("runtime error: makeslice: len out of range"));
+    }
+    Ok(Value::list(
+        l.chunks(size as usize)
+            .map(|c| Value::list(c.to_vec()))
+            .collect(),
+    ))
+}
+
+fn concat(a: &[Value]) -> FResult {
+    let mut out = Vec::new();
+    for l in a {
+        if l.is_nil() {
+            return Err(nil_deref());
+        }
+        match slice_items(l) {
+            Ok(items) => out.extend(items),
+            Err(kind) => return Err(FuncError::new(format!("Cannot concat type {kind} as list"))),
+        }
+    }
+    Ok(Value::List(Rc::new(out)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
+        (super::super::library().get(name).expect(name))(args)
+    }
+
+    fn l(items: &[i64]) -> Value {
+        Value::list(items.iter().map(|x| Value::Int(*x)).collect())
+    }
+
+    fn text(name: &str, args: &[Value]) -> String {
+        call(name, args).unwrap().to_string()
+    }
+
+    #[test]
+    fn documented_list_behaviour() {
+        let s = Value::str;
+        let cases: Vec<(&str, Vec<Value>, &str)> = vec![
+            ("list", vec![Value::Int(1), s("a")], "[1 a]"),
+            ("first", vec![l(&[1, 2, 3])], "1"),
+            ("first", vec![l(&[])], "<nil>"),
+            ("last", vec![l(&[1, 2, 3])], "3"),
+            ("rest", vec![l(&[1, 2, 3])], "[2 3]"),
+            ("initial", vec![l(&[1, 2, 3])], "[1 2]"),
+            ("append", vec![l(&[1, 2]), Value::Int(3)], "[1 2 3]"),
+            ("prepend", vec![l(&[1, 2]), Value::Int(0)], "[0 1 2]"),
+            ("concat", vec![l(&[1]), l(&[2, 3])], "[1 2 3]"),
+            ("reverse", vec![l(&[1, 2, 3])], "[3 2 1]"),
+            ("uniq", vec![l(&[1, 1, 2, 1])], "[1 2]"),
+            (
+                "without",
+                vec![l(&[1, 2, 3, 4]), Value::Int(1), Value::Int(3)],
+                "[2 4]",
+            ),
+            ("has", vec![Value::Int(4), l(&[1, 2, 3, 4])], "true"),
+            ("has", vec![Value::Float(4.0), l(&[4])], "false"),
+            ("has", vec![Value::Int(4), Value::Nil], "false"),
+            (
+                "compact",
+                vec![Value::list(vec![
+                    Value::Int(1),
+                    s(""),
+                    Value::Nil,
+                    Value::Bool(false),
+                    s("x"),
+                ])],
+                "[1 x]",
+            ),
+            (
+                "slice",
+                vec![l(&[1, 2, 3, 4, 5]), Value::Int(1), Value::Int(3)],
+                "[2 3]",
+            ),
+            ("slice", vec![l(&[1, 2, 3, 4, 5]), Value::Int(3)], "[4 5]"),
+            ("slice", vec![l(&[])], "<nil>"),
+            (
+                "chunk",
+                vec![Value::Int(3), l(&[1, 2, 3, 4, 5, 6, 7, 8])],
+                "[[1 2 3] [4 5 6] [7 8]]",
+            ),
+        ];
+        for (name, args, want) in cases {
+            assert_eq!(text(name, &args), want, "{name} {args:?}");
+        }
+    }
+
+    #[test]
+    fn non_lists_fail_like_sprig() {
+        assert_eq!(
+            call("first", &[Value::str("abc")]).unwrap_err().0,
+            "Cannot find first on type string"
+        );
+        assert_eq!(
+            call("first", &[Value::Nil]).unwrap_err().0,
+            "runtime error: invalid memory address or nil pointer dereference"
+        );
+        assert_eq!(
+            call("concat", &[Value::Int(1)]).unwrap_err().0,
+            "Cannot concat type int as list"
+        );
+    }
+}
