@@ -181,7 +181,7 @@ fn output_table() {
         ("{{ html \"<a href='x'>&</a>\" }}", "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"),
         ("{{ js \"it's <b>\" }}", "it\\'s \\u003Cb\\u003E"),
         ("{{ urlquery \"a b&c\" }}", "a+b%26c"),
-        ("{{ printf \"%05.1f|%-4s|%q|%x\" 3.14159 \"ab\" \"q\" 255 }}", "003.1|ab  |\"q\"|ff"),
+        ("{{ printf \"%05.1f|%-4s|%q|%x\" 5.67891 \"ab\" \"q\" 255 }}", "005.7|ab  |\"q\"|ff"),
         ("{{ printf \"%d %s\" 1 }}", "1 %!s(MISSING)"),
         // define / template / block.
         ("{{ define \"a\" }}A{{ . }}{{ end }}{{ template \"a\" \"x\" }}", "Ax"),
