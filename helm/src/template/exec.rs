@@ -68,6 +68,36 @@ pub(crate) struct Exec<'s> {
     depth: usize,
 }
 
+/// Go's `evalArg`/`validateType` wording for an argument of the wrong type.
+fn arg_type_message(node: Option<&Arg>, expected: &str, got: &str) -> String {
+    let literal_kind = match expected {
+        "int" | "int8" | "int16" | "int32" | "int64" => Some("integer"),
+        "uint" | "uint8" | "uint16" | "uint32" | "uint64" => Some("unsigned integer"),
+        "float32" | "float64" => Some("float"),
+        "string" => Some("string"),
+        "bool" => Some("bool"),
+        _ => None,
+    };
+    match node {
+        Some(Arg::Nil(_)) => {
+            let nilable = expected.starts_with('[')
+                || expected.starts_with("map[")
+                || expected.starts_with('*')
+                || expected.starts_with("interface");
+            if nilable {
+                format!("wrong type for value; expected {expected}; got {got}")
+            } else {
+                format!("cannot assign nil to {expected}")
+            }
+        }
+        Some(a @ (Arg::Str { .. } | Arg::Number { .. } | Arg::Bool(..))) => match literal_kind {
+            Some(k) => format!("expected {k}; found {a}"),
+            None => format!("can't handle {a} for arg of type {expected}"),
+        },
+        _ => format!("wrong type for value; expected {expected}; got {got}"),
+    }
+}
+
 fn quote(s: &str) -> String {
     go_quote(s)
 }
@@ -244,17 +274,31 @@ impl<'s> Exec<'s> {
                 Ok(true)
             }
             Value::Map(m) => {
-                let entries: Vec<(String, Value)> = m
-                    .borrow()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                if entries.is_empty() {
-                    return Ok(false);
-                }
-                for (k, v) in &entries {
-                    if self.one_iteration(f, b, Value::str(k), v, inner)? {
-                        break;
+                // Snapshot first: the body may modify the map (sprig `set`), as Go's sorted
+                // key list is also taken up front. Keys become values only when bound.
+                if b.pipe.decl.len() > 1 {
+                    let entries: Vec<(Value, Value)> = m
+                        .borrow()
+                        .iter()
+                        .map(|(k, v)| (Value::str(k), v.clone()))
+                        .collect();
+                    if entries.is_empty() {
+                        return Ok(false);
+                    }
+                    for (k, v) in entries {
+                        if self.one_iteration(f, b, k, &v, inner)? {
+                            break;
+                        }
+                    }
+                } else {
+                    let values: Vec<Value> = m.borrow().values().cloned().collect();
+                    if values.is_empty() {
+                        return Ok(false);
+                    }
+                    for v in &values {
+                        if self.one_iteration(f, b, Value::Nil, v, inner)? {
+                            break;
+                        }
                     }
                 }
                 Ok(true)
@@ -699,13 +743,40 @@ impl<'s> Exec<'s> {
         match callee {
             Callee::Func(func) => {
                 let argv = self.eval_call_args(f, dot, args, final_)?;
-                func(&argv).map_err(|e| {
-                    f.at = cmd_at;
-                    self.err(f, format!("error calling {name}: {}", e.0))
-                })
+                func(&argv).map_err(|e| self.func_error(f, ident, cmd_at, args, name, e.0))
             }
             Callee::Builtin(b) => self.call_builtin(f, dot, *b, name, cmd_at, args, final_),
         }
+    }
+
+    /// Reports a library function's error the way Go would: call-level errors (argument count
+    /// and type, see [`super::arg_count_error`]) at the function or argument node, everything
+    /// else as `error calling NAME: MSG` at the command.
+    fn func_error<'t>(
+        &self,
+        f: &mut Frame<'t>,
+        ident: &'t Arg,
+        cmd_at: At<'t>,
+        args: &'t [Arg],
+        name: &str,
+        msg: String,
+    ) -> Flow {
+        if let Some(m) = msg.strip_prefix(super::CALL_ERROR_MARK) {
+            f.at = At::Arg(ident);
+            return self.err(f, m);
+        }
+        if let Some(rest) = msg.strip_prefix(super::ARG_ERROR_MARK) {
+            let parts: Vec<&str> = rest.splitn(3, super::ARG_ERROR_MARK).collect();
+            if let [idx, expected, got] = parts[..] {
+                let node = idx.parse::<usize>().ok().and_then(|i| args.get(i));
+                if let Some(a) = node {
+                    f.at = At::Arg(a);
+                }
+                return self.err(f, arg_type_message(node, expected, got));
+            }
+        }
+        f.at = cmd_at;
+        self.err(f, format!("error calling {name}: {msg}"))
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -122,7 +122,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                     f.plus_v = f.plus;
                     f.plus = false;
                 }
-                print_arg(&mut out, &args[arg_num], verb, &f, 0);
+                print_arg(&mut out, &args[arg_num], verb, &f);
                 arg_num += 1;
             }
         }
@@ -138,7 +138,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             } else {
                 out.push_str(&a.type_name());
                 out.push('=');
-                print_arg(&mut out, a, 'v', &Flags::default(), 0);
+                print_arg(&mut out, a, 'v', &Flags::default());
             }
         }
         out.push(')');
@@ -208,7 +208,7 @@ pub fn sprint(args: &[Value]) -> String {
         if i > 0 && !is_string && !prev_string {
             out.push(' ');
         }
-        print_arg(&mut out, a, 'v', &Flags::default(), 0);
+        print_arg(&mut out, a, 'v', &Flags::default());
         prev_string = is_string;
     }
     out
@@ -221,7 +221,7 @@ pub fn sprintln(args: &[Value]) -> String {
         if i > 0 {
             out.push(' ');
         }
-        print_arg(&mut out, a, 'v', &Flags::default(), 0);
+        print_arg(&mut out, a, 'v', &Flags::default());
     }
     out.push('\n');
     out
@@ -240,9 +240,9 @@ fn pad(out: &mut String, s: &str, f: &Flags) {
     let fill = if f.zero { '0' } else { ' ' };
     if f.minus {
         out.push_str(s);
-        out.extend(std::iter::repeat(' ').take(w - n));
+        out.extend(std::iter::repeat_n(' ', w - n));
     } else {
-        out.extend(std::iter::repeat(fill).take(w - n));
+        out.extend(std::iter::repeat_n(fill, w - n));
         out.push_str(s);
     }
 }
@@ -254,12 +254,12 @@ fn bad_verb(out: &mut String, v: &Value, verb: char) {
     } else {
         out.push_str(&v.type_name());
         out.push('=');
-        print_arg(out, v, 'v', &Flags::default(), 0);
+        print_arg(out, v, 'v', &Flags::default());
     }
     out.push(')');
 }
 
-fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
+fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags) {
     if verb == 'T' {
         pad(out, &v.type_name(), f);
         return;
@@ -298,7 +298,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    print_arg(out, x, verb, f, depth + 1);
+                    print_arg(out, x, verb, f);
                 }
                 out.push('}');
                 return;
@@ -308,7 +308,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                 if i > 0 {
                     out.push(' ');
                 }
-                print_arg(out, x, verb, f, depth + 1);
+                print_arg(out, x, verb, f);
             }
             out.push(']');
         }
@@ -322,7 +322,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                     }
                     out.push_str(&go_quote(k));
                     out.push(':');
-                    print_arg(out, x, verb, f, depth + 1);
+                    print_arg(out, x, verb, f);
                 }
                 out.push('}');
                 return;
@@ -334,7 +334,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                 }
                 fmt_str(out, k, verb, f, &Value::str(k));
                 out.push(':');
-                print_arg(out, x, verb, f, depth + 1);
+                print_arg(out, x, verb, f);
             }
             out.push(']');
         }
@@ -592,7 +592,7 @@ fn fmt_float(out: &mut String, x: f64, verb: char, f: &Flags, v: &Value) {
             let len = sign.len() + body.chars().count();
             if w > len {
                 out.push_str(sign);
-                out.extend(std::iter::repeat('0').take(w - len));
+                out.extend(std::iter::repeat_n('0', w - len));
                 out.push_str(&body);
                 return;
             }
@@ -701,13 +701,13 @@ mod tests {
             ("%v %v", vec![fl(1.5), fl(1e6)], "1.5 1e+06"),
             (
                 "%f %.2f %e %g",
-                vec![fl(3.14159), fl(3.14159), fl(1234.5678), fl(0.00001234)],
-                "3.141590 3.14 1.234568e+03 1.234e-05",
+                vec![fl(5.67891), fl(5.67891), fl(1234.5678), fl(0.00001234)],
+                "5.678910 5.68 1.234568e+03 1.234e-05",
             ),
             (
                 "%8.3f|%-8.3f|%08.3f",
-                vec![fl(3.14159), fl(3.14159), fl(-3.14159)],
-                "   3.142|3.142   |-003.142",
+                vec![fl(5.67891), fl(5.67891), fl(-5.67891)],
+                "   5.679|5.679   |-005.679",
             ),
             (
                 "%.3g %.10g %g",
@@ -759,7 +759,7 @@ mod tests {
             ("%z", vec![i(1)], "%!z(int=1)"),
             ("%+q", vec![s("é")], "\"\\u00e9\""),
             ("%v", vec![Value::Int64(-3)], "-3"),
-            ("%06.2f", vec![fl(3.14159)], "003.14"),
+            ("%06.2f", vec![fl(5.67891)], "005.68"),
             ("%+.1e", vec![fl(12345.0)], "+1.2e+04"),
         ];
         for (f, args, want) in cases {

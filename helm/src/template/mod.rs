@@ -24,6 +24,44 @@ pub use fmt::{sprint, sprintf, sprintln};
 use crate::funcs::FuncMap;
 use crate::value::Value;
 
+/// Marks a [`FuncError`](crate::funcs::FuncError) message as a Go call-level error (reported
+/// without the `error calling NAME:` prefix). Use [`arg_count_error`] / [`arg_type_error`].
+pub(crate) const CALL_ERROR_MARK: &str = "\u{1}";
+/// Marks an argument error: `MARK index MARK message`.
+pub(crate) const ARG_ERROR_MARK: &str = "\u{2}";
+
+/// The error a library function returns when called with the wrong number of arguments; the
+/// executor reports it as Go's reflection does: `at <NAME>: wrong number of args for NAME: want
+/// 2 got 1` (`variadic` gives Go's "want at least" form).
+pub fn arg_count_error(
+    name: &str,
+    want: usize,
+    got: usize,
+    variadic: bool,
+) -> crate::funcs::FuncError {
+    let at_least = if variadic { "at least " } else { "" };
+    crate::funcs::FuncError(format!(
+        "{CALL_ERROR_MARK}wrong number of args for {name}: want {at_least}{want} got {got}"
+    ))
+}
+
+/// The error a library function returns when argument `index` (0-based, counting a piped-in
+/// final value last) does not fit the Go parameter type `expected` (`"int"`, `"string"`,
+/// `"bool"`, `"float64"`, `"[]interface {}"`, ...). The executor words it as Go's reflection
+/// does for that argument: `expected integer; found "2"` for a literal, `wrong type for value;
+/// expected int; got string` for a computed value.
+pub fn arg_type_error(index: usize, expected: &str, got: &Value) -> crate::funcs::FuncError {
+    // Nils reaching a function come out of maps: Go sees them as `interface {}`.
+    let got = if got.is_nil() {
+        "interface {}".to_string()
+    } else {
+        got.type_name()
+    };
+    crate::funcs::FuncError(format!(
+        "{ARG_ERROR_MARK}{index}{ARG_ERROR_MARK}{expected}{ARG_ERROR_MARK}{got}"
+    ))
+}
+
 /// A parsed template set: every file and `define` by name, like Go's associated templates.
 #[derive(Debug, Default, Clone)]
 pub struct Templates {
@@ -111,6 +149,7 @@ pub fn execute(
             context: None,
         }),
         Some(tree) => {
+            ex.out.reserve(tree.text.len());
             ex.exec_tree(&tree, data.clone()).map_err(|e| *e)?;
             Ok(std::mem::take(&mut ex.out))
         }

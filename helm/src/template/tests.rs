@@ -42,6 +42,19 @@ fn t_set(args: &[Value]) -> Result<Value, FuncError> {
     Ok(args[0].clone())
 }
 
+fn t_indent(args: &[Value]) -> Result<Value, FuncError> {
+    if args.len() != 2 {
+        return Err(arg_count_error("indent", 2, args.len(), false));
+    }
+    let Value::Int(n) = args[0] else {
+        return Err(arg_type_error(0, "int", &args[0]));
+    };
+    let pad = " ".repeat(n.max(0) as usize);
+    Ok(Value::from(
+        format!("{pad}{}", args[1]).replace('\n', &format!("\n{pad}")),
+    ))
+}
+
 fn funcs() -> FuncMap {
     let mut f = FuncMap::new();
     f.insert("fail", t_fail);
@@ -50,6 +63,7 @@ fn funcs() -> FuncMap {
     f.insert("list", t_list);
     f.insert("upper", t_upper);
     f.insert("set", t_set);
+    f.insert("indent", t_indent);
     f
 }
 
@@ -167,7 +181,7 @@ fn output_table() {
         ("{{ html \"<a href='x'>&</a>\" }}", "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"),
         ("{{ js \"it's <b>\" }}", "it\\'s \\u003Cb\\u003E"),
         ("{{ urlquery \"a b&c\" }}", "a+b%26c"),
-        ("{{ printf \"%05.1f|%-4s|%q|%x\" 3.14159 \"ab\" \"q\" 255 }}", "003.1|ab  |\"q\"|ff"),
+        ("{{ printf \"%05.1f|%-4s|%q|%x\" 5.67891 \"ab\" \"q\" 255 }}", "005.7|ab  |\"q\"|ff"),
         ("{{ printf \"%d %s\" 1 }}", "1 %!s(MISSING)"),
         // define / template / block.
         ("{{ define \"a\" }}A{{ . }}{{ end }}{{ template \"a\" \"x\" }}", "Ax"),
@@ -303,6 +317,22 @@ fn error_table() {
             "{{ $i := 0 }}{{ range $i, $v = .Values.list }}{{ end }}",
             "template: t.yaml:1:38: executing \"t.yaml\" at <.Values.list>: undefined variable: $v",
         ),
+        (
+            "{{ indent 2 }}",
+            "template: t.yaml:1:3: executing \"t.yaml\" at <indent>: wrong number of args for indent: want 2 got 1",
+        ),
+        (
+            "{{ \"x\" | indent \"2\" }}",
+            "template: t.yaml:1:16: executing \"t.yaml\" at <\"2\">: expected integer; found \"2\"",
+        ),
+        (
+            "{{ \"x\" | indent .Values.missing }}",
+            "template: t.yaml:1:23: executing \"t.yaml\" at <.Values.missing>: wrong type for value; expected int; got interface {}",
+        ),
+        (
+            "{{ \"x\" | indent 2 \"y\" }}",
+            "template: t.yaml:1:9: executing \"t.yaml\" at <indent>: wrong number of args for indent: want 2 got 3",
+        ),
         ("{{ foo }}", "template: t.yaml:1: function \"foo\" not defined"),
         ("{{ if }}{{ end }}", "template: t.yaml:1: missing value for if"),
     ];
@@ -384,4 +414,73 @@ fn templates_are_send_and_sync() {
 #[test]
 fn sprintf_is_public() {
     assert_eq!(sprintf("%s=%d", &[Value::str("a"), Value::Int(1)]), "a=1");
+}
+
+fn corpus_dir() -> Option<std::path::PathBuf> {
+    let d =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/helm-corpus/charts");
+    let d2 =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/helm-corpus/charts");
+    [d, d2].into_iter().find(|p| p.is_dir())
+}
+
+fn collect_templates(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_templates(&p, out);
+        } else if p.components().any(|c| c.as_os_str() == "templates")
+            && matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("yaml" | "yml" | "tpl" | "txt")
+            )
+        {
+            out.push(p);
+        }
+    }
+}
+
+fn dummy(_: &[Value]) -> Result<Value, FuncError> {
+    Ok(Value::Nil)
+}
+
+/// Every template of the real-chart corpus must parse (unknown names are treated as library
+/// functions, since the library is not part of this module).
+#[test]
+fn corpus_templates_parse() {
+    let Some(dir) = corpus_dir() else {
+        println!("skipped: corpus not found");
+        return;
+    };
+    let mut files = Vec::new();
+    collect_templates(&dir, &mut files);
+    let mut f = funcs();
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        loop {
+            let mut set = Templates::new();
+            match set.parse("x", &text, &f) {
+                Ok(()) => break,
+                Err(e)
+                    if e.message.starts_with("function \"")
+                        && e.message.ends_with("\" not defined") =>
+                {
+                    let name = e.message
+                        ["function \"".len()..e.message.len() - "\" not defined".len()]
+                        .to_string();
+                    f.insert(Box::leak(name.into_boxed_str()), dummy);
+                }
+                Err(e) => {
+                    failures.push(format!("{}: {e}", file.display()));
+                    break;
+                }
+            }
+        }
+    }
+    println!("parsed {} corpus templates", files.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
