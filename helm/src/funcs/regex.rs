@@ -252,7 +252,7 @@ mod tests {
     use super::*;
 
     fn call(name: &str, args: &[&str], n: Option<i64>) -> Result<Value, FuncError> {
-        let mut v: Vec<Value> = args.iter().map(|s| Value::str(s)).collect();
+        let mut v: Vec<Value> = args.iter().map(Value::str).collect();
         if let Some(n) = n {
             v.push(Value::Int(n));
         }
