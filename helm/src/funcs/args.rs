@@ -153,7 +153,9 @@ pub fn to_float64(v: &Value) -> f64 {
 
 /// Go's float64 → int64 conversion as amd64 performs it (out of range gives MinInt64).
 pub fn go_float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
+    // 2^63: the first float64 outside int64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f as i64

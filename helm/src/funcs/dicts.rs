@@ -354,7 +354,7 @@ mod tests {
     fn dig_pick_omit() {
         let m = d(vec![("a", d(vec![("b", Value::Int(1))]))]);
         let dig = |ks: &[&str]| {
-            let mut args: Vec<Value> = ks.iter().map(|k| Value::str(k)).collect();
+            let mut args: Vec<Value> = ks.iter().map(Value::str).collect();
             args.push(Value::str("d"));
             args.push(m.clone());
             call("dig", &args)
