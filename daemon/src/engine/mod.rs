@@ -11,6 +11,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 use syncd_config::SyncPolicy;
+use tracing::Instrument;
 
 use crate::apply::{apply_all, Progress};
 use crate::cluster::Cluster;
@@ -102,6 +103,18 @@ impl AppPlan {
 pub async fn plan_app(
     cluster: &Cluster,
     target: Target,
+    manifests: Vec<Manifest>,
+    overrides: PruneOverrides,
+) -> Result<AppPlan, EngineError> {
+    let span = tracing::info_span!("plan", env = %target.env, app = %target.app);
+    plan_inner(cluster, target, manifests, overrides)
+        .instrument(span)
+        .await
+}
+
+async fn plan_inner(
+    cluster: &Cluster,
+    target: Target,
     mut manifests: Vec<Manifest>,
     overrides: PruneOverrides,
 ) -> Result<AppPlan, EngineError> {
@@ -171,6 +184,24 @@ pub async fn plan_app(
 /// Applies a plan, prunes (only when every apply succeeded), updates the inventory and records
 /// a revision when anything changed.
 pub async fn execute(
+    cluster: &Cluster,
+    plan: AppPlan,
+    provenance: Provenance,
+    progress: Progress<'_>,
+) -> Result<SyncReport, EngineError> {
+    let span = tracing::info_span!(
+        "sync",
+        env = %plan.target.env,
+        app = %plan.target.app,
+        commit = ?provenance.commit,
+        rollback_of = ?provenance.rollback_of
+    );
+    execute_inner(cluster, plan, provenance, progress)
+        .instrument(span)
+        .await
+}
+
+async fn execute_inner(
     cluster: &Cluster,
     mut plan: AppPlan,
     provenance: Provenance,
