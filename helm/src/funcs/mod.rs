@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::value::Value;
 
 pub mod args;
+mod casing;
 mod certs;
 mod crypto;
 mod dates;
@@ -21,8 +22,10 @@ mod paths;
 pub mod regex;
 pub mod semver;
 mod strings;
+mod timefmt;
 mod types;
 mod urls;
+mod zones;
 
 /// Registers every Sprig (minus `env`/`expandenv`) and Helm data function this module owns.
 /// `toYaml`/`fromYaml`/`toToml` and friends are the YAML module's; `include`, `tpl`, `lookup`

@@ -61,8 +61,12 @@ pub fn compile(pat: &str) -> Result<Regex, String> {
     if let Some(hit) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
         return hit;
     }
-    let compiled = Regex::new(&translate(pat))
-        .map_err(|e| format!("error parsing regexp: {}: `{pat}`", go_error_code(&e.to_string())));
+    let compiled = Regex::new(&translate(pat)).map_err(|e| {
+        format!(
+            "error parsing regexp: {}: `{pat}`",
+            go_error_code(&e.to_string())
+        )
+    });
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() > 512 {
@@ -79,16 +83,25 @@ fn go_error_code(rust: &str) -> String {
         ("unclosed character class", "missing closing ]"),
         ("unclosed group", "missing closing )"),
         ("unopened group", "unexpected )"),
-        ("repetition operator missing expression", "missing argument to repetition operator"),
+        (
+            "repetition operator missing expression",
+            "missing argument to repetition operator",
+        ),
         ("unrecognized escape sequence", "invalid escape sequence"),
-        ("invalid character class range", "invalid character class range"),
+        (
+            "invalid character class range",
+            "invalid character class range",
+        ),
         ("invalid range", "invalid character class range"),
         ("counted repetition", "invalid repeat count"),
         ("decimal", "invalid repeat count"),
         ("unrecognized flag", "invalid or unsupported Perl syntax"),
         ("look-around", "invalid or unsupported Perl syntax"),
         ("backreferences", "invalid escape sequence"),
-        ("duplicate capture group name", "duplicate capture group name"),
+        (
+            "duplicate capture group name",
+            "duplicate capture group name",
+        ),
         ("invalid capture group", "invalid named capture"),
         ("empty character class", "missing closing ]"),
     ];
