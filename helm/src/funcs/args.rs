@@ -2,6 +2,7 @@
 //! parameters (`int`, `string`, maps, slices) and spf13/cast's lenient conversions for
 //! `interface{}` parameters.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -110,11 +111,14 @@ pub fn list_or_nil(args: &[Value], i: usize) -> Result<Rc<Vec<Value>>, FuncError
     }
 }
 
-/// Items of a value that Go reflection sees as a slice or array, `Err(kind)` otherwise.
-pub fn slice_items(v: &Value) -> Result<Vec<Value>, &'static str> {
+/// Items of a value that Go reflection sees as a slice or array (borrowed for lists, so reading
+/// one item of a big list copies nothing), `Err(kind)` otherwise.
+pub fn slice_items(v: &Value) -> Result<Cow<'_, [Value]>, &'static str> {
     match v {
-        Value::List(l) => Ok(l.to_vec()),
-        Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(*x as i64)).collect()),
+        Value::List(l) => Ok(Cow::Borrowed(l.as_slice())),
+        Value::Bytes(b) => Ok(Cow::Owned(
+            b.iter().map(|x| Value::Int(*x as i64)).collect(),
+        )),
         other => Err(other.kind_name()),
     }
 }

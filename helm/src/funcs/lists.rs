@@ -1,6 +1,7 @@
 //! Sprig's list functions (`list`, `append`, `first`, `uniq`, `slice`, `chunk`, ...). Sprig's
 //! `mustX` variants fail exactly where the plain ones panic, so both names share one function.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use super::args::{arity, arity_min, int, is_empty, slice_items, to_int64, FResult};
@@ -59,7 +60,7 @@ pub(crate) fn nil_deref() -> FuncError {
 }
 
 /// The list's items, or sprig's error "`{what}` on type KIND" (nil panics as in Go).
-fn items(v: &Value, what: &str) -> Result<Vec<Value>, FuncError> {
+fn items<'a>(v: &'a Value, what: &str) -> Result<Cow<'a, [Value]>, FuncError> {
     if v.is_nil() {
         return Err(nil_deref());
     }
@@ -68,51 +69,52 @@ fn items(v: &Value, what: &str) -> Result<Vec<Value>, FuncError> {
 
 fn push(a: &[Value]) -> FResult {
     arity("append", a, 2)?;
-    let mut l = items(&a[0], "Cannot push on type")?;
+    let mut l = items(&a[0], "Cannot push on type")?.into_owned();
     l.push(a[1].clone());
     Ok(Value::list(l))
 }
 
 fn prepend(a: &[Value]) -> FResult {
     arity("prepend", a, 2)?;
-    let mut l = items(&a[0], "Cannot prepend on type")?;
-    l.insert(0, a[1].clone());
-    Ok(Value::list(l))
+    let l = items(&a[0], "Cannot prepend on type")?;
+    let mut out = Vec::with_capacity(l.len() + 1);
+    out.push(a[1].clone());
+    out.extend_from_slice(&l);
+    Ok(Value::list(out))
 }
 
 fn first(a: &[Value]) -> FResult {
     arity("first", a, 1)?;
     Ok(items(&a[0], "Cannot find first on type")?
-        .into_iter()
-        .next()
+        .first()
+        .cloned()
         .unwrap_or(Value::Nil))
 }
 
 fn last(a: &[Value]) -> FResult {
     arity("last", a, 1)?;
     Ok(items(&a[0], "Cannot find last on type")?
-        .pop()
+        .last()
+        .cloned()
         .unwrap_or(Value::Nil))
 }
 
 fn rest(a: &[Value]) -> FResult {
     arity("rest", a, 1)?;
     let l = items(&a[0], "Cannot find rest on type")?;
-    Ok(Value::list(l.into_iter().skip(1).collect()))
+    Ok(Value::list(l.iter().skip(1).cloned().collect()))
 }
 
 fn initial(a: &[Value]) -> FResult {
     arity("initial", a, 1)?;
-    let mut l = items(&a[0], "Cannot find initial on type")?;
-    l.pop();
-    Ok(Value::list(l))
+    let l = items(&a[0], "Cannot find initial on type")?;
+    Ok(Value::list(l[..l.len().saturating_sub(1)].to_vec()))
 }
 
 fn reverse(a: &[Value]) -> FResult {
     arity("reverse", a, 1)?;
-    let mut l = items(&a[0], "Cannot find reverse on type")?;
-    l.reverse();
-    Ok(Value::list(l))
+    let l = items(&a[0], "Cannot find reverse on type")?;
+    Ok(Value::list(l.iter().rev().cloned().collect()))
 }
 
 fn in_list(hay: &[Value], needle: &Value) -> bool {
@@ -122,9 +124,9 @@ fn in_list(hay: &[Value], needle: &Value) -> bool {
 fn uniq(a: &[Value]) -> FResult {
     arity("uniq", a, 1)?;
     let mut out: Vec<Value> = Vec::new();
-    for item in items(&a[0], "Cannot find uniq on type")? {
-        if !in_list(&out, &item) {
-            out.push(item);
+    for item in items(&a[0], "Cannot find uniq on type")?.iter() {
+        if !in_list(&out, item) {
+            out.push(item.clone());
         }
     }
     Ok(Value::list(out))
@@ -135,7 +137,7 @@ fn without(a: &[Value]) -> FResult {
     let omit = &a[1..];
     let l = items(&a[0], "Cannot find without on type")?;
     Ok(Value::list(
-        l.into_iter().filter(|x| !in_list(omit, x)).collect(),
+        l.iter().filter(|x| !in_list(omit, x)).cloned().collect(),
     ))
 }
 
@@ -152,7 +154,7 @@ fn compact(a: &[Value]) -> FResult {
     arity("compact", a, 1)?;
     let l = items(&a[0], "Cannot compact on type")?;
     Ok(Value::list(
-        l.into_iter().filter(|x| !is_empty(x)).collect(),
+        l.iter().filter(|x| !is_empty(x)).cloned().collect(),
     ))
 }
 
@@ -201,7 +203,7 @@ fn concat(a: &[Value]) -> FResult {
             return Err(nil_deref());
         }
         match slice_items(l) {
-            Ok(items) => out.extend(items),
+            Ok(items) => out.extend_from_slice(&items),
             Err(kind) => return Err(FuncError::new(format!("Cannot concat type {kind} as list"))),
         }
     }
