@@ -393,7 +393,10 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
         } else {
             int_part.parse().map_err(|_| invalid())?
         };
-        exact += ip * scale;
+        exact = ip
+            .checked_mul(scale)
+            .and_then(|x| x.checked_add(exact))
+            .ok_or_else(invalid)?;
         if !frac_part.is_empty() {
             let f: f64 = format!("0.{frac_part}").parse().unwrap_or(0.0);
             total += f * scale as f64;
@@ -603,6 +606,7 @@ mod tests {
         assert_eq!(parse_duration("1h30m").unwrap(), 5_400_000_000_000);
         assert_eq!(parse_duration("-1.5s").unwrap(), -1_500_000_000);
         assert!(parse_duration("5").is_err());
+        assert!(parse_duration("99999999999999999999999999999999999h").is_err());
         assert_eq!(text("ago", &[now().into_value()]), "0s");
     }
 }

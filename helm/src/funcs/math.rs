@@ -310,7 +310,10 @@ fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
         let mut i = start;
         while i > stop {
             v.push(i);
-            i += step;
+            match i.checked_add(step) {
+                Some(n) => i = n,
+                None => break,
+            }
         }
         return v;
     }
@@ -320,7 +323,10 @@ fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
     let mut i = start;
     while i < stop {
         v.push(i);
-        i += step;
+        match i.checked_add(step) {
+            Some(n) => i = n,
+            None => break,
+        }
     }
     v
 }
@@ -443,6 +449,23 @@ mod tests {
         for (name, args, want) in cases {
             assert_eq!(text(name, &args), want, "{name} {args:?}");
         }
+    }
+
+    #[test]
+    fn sequences_near_int_limits_do_not_overflow() {
+        let r = call(
+            "untilStep",
+            &[
+                Value::Int(i64::MAX - 7),
+                Value::Int(i64::MAX),
+                Value::Int(5),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            r.to_string(),
+            format!("[{} {}]", i64::MAX - 7, i64::MAX - 2)
+        );
     }
 
     #[test]
