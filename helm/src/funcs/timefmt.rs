@@ -179,7 +179,8 @@ pub(super) fn format(t: &Time, layout: &str) -> String {
                 if !t.abbr.is_empty() {
                     out.push_str(&t.abbr);
                 } else {
-                    tz(&mut out, false, false, off % 3600 == 0, false);
+                    // No zone name: Go prints the -0700 form.
+                    tz(&mut out, false, false, false, false);
                 }
             }
             Std::Iso8601TZ => tz(&mut out, false, false, false, true),
