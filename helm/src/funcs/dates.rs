@@ -6,7 +6,7 @@
 use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::args::{arity, string};
+use super::args::{arity, string, FResult};
 use super::timefmt::{format, parse};
 use super::zones::{load_zone, load_zone_checked, Zone};
 use super::{FuncError, FuncMap};
@@ -22,13 +22,8 @@ pub(super) fn register(fm: &mut FuncMap) {
         arity("date", a, 2)?;
         Ok(Value::from(date_in_zone(string(a, 0)?, &a[1], "Local")))
     });
-    for n in ["dateInZone", "date_in_zone"] {
-        fm.insert(n, |a| {
-            arity("dateInZone", a, 3)?;
-            let (layout, zone) = (string(a, 0)?, string(a, 2)?);
-            Ok(Value::from(date_in_zone(layout, &a[1], zone)))
-        });
-    }
+    fm.insert("dateInZone", |a| date_in_zone_fn("dateInZone", a));
+    fm.insert("date_in_zone", |a| date_in_zone_fn("date_in_zone", a));
     fm.insert("htmlDate", |a| {
         arity("htmlDate", a, 1)?;
         Ok(Value::from(date_in_zone("2006-01-02", &a[0], "Local")))
@@ -41,24 +36,12 @@ pub(super) fn register(fm: &mut FuncMap) {
             string(a, 1)?,
         )))
     });
-    for n in ["dateModify", "date_modify"] {
-        fm.insert(n, |a| {
-            arity("dateModify", a, 2)?;
-            let (d, t) = (string(a, 0)?, time_arg(a, 1)?);
-            Ok(match parse_duration(d) {
-                Ok(n) => t.add_nanos(n).into_value(),
-                Err(_) => a[1].clone(),
-            })
-        });
-    }
-    for n in ["mustDateModify", "must_date_modify"] {
-        fm.insert(n, |a| {
-            arity("mustDateModify", a, 2)?;
-            let (d, t) = (string(a, 0)?, time_arg(a, 1)?);
-            let n = parse_duration(d).map_err(FuncError::new)?;
-            Ok(t.add_nanos(n).into_value())
-        });
-    }
+    fm.insert("dateModify", |a| date_modify("dateModify", a, false));
+    fm.insert("date_modify", |a| date_modify("date_modify", a, false));
+    fm.insert("mustDateModify", |a| date_modify("mustDateModify", a, true));
+    fm.insert("must_date_modify", |a| {
+        date_modify("must_date_modify", a, true)
+    });
     fm.insert("toDate", |a| {
         arity("toDate", a, 2)?;
         let (layout, s) = (string(a, 0)?, string(a, 1)?);
@@ -107,6 +90,23 @@ pub(super) fn register(fm: &mut FuncMap) {
         };
         Ok(Value::from(duration_round(d)))
     });
+}
+
+fn date_in_zone_fn(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 3)?;
+    let (layout, zone) = (string(a, 0)?, string(a, 2)?);
+    Ok(Value::from(date_in_zone(layout, &a[1], zone)))
+}
+
+/// sprig's `dateModify` (an unparsable duration leaves the date as it is) and its `must` twin.
+fn date_modify(name: &str, a: &[Value], must: bool) -> FResult {
+    arity(name, a, 2)?;
+    let (d, t) = (string(a, 0)?, time_arg(a, 1)?);
+    match parse_duration(d) {
+        Ok(n) => Ok(t.add_nanos(n).into_value()),
+        Err(e) if must => Err(FuncError::new(e)),
+        Err(_) => Ok(a[1].clone()),
+    }
 }
 
 /// A Go `time.Time`: an instant plus the zone it is shown in.

@@ -46,19 +46,20 @@ pub(super) fn register(fm: &mut FuncMap) {
     });
     fm.insert("pick", pick);
     fm.insert("omit", omit);
-    for n in ["merge", "mustMerge"] {
-        fm.insert(n, |a| merge_all("merge", a, false));
-    }
-    for n in ["mergeOverwrite", "mustMergeOverwrite"] {
-        fm.insert(n, |a| merge_all("mergeOverwrite", a, true));
-    }
-    for n in ["deepCopy", "mustDeepCopy"] {
-        fm.insert(n, |a| {
-            arity("deepCopy", a, 1)?;
-            Ok(a[0].deep_copy())
-        });
-    }
+    fm.insert("merge", |a| merge_all("merge", a, false));
+    fm.insert("mustMerge", |a| merge_all("mustMerge", a, false));
+    fm.insert("mergeOverwrite", |a| merge_all("mergeOverwrite", a, true));
+    fm.insert("mustMergeOverwrite", |a| {
+        merge_all("mustMergeOverwrite", a, true)
+    });
+    fm.insert("deepCopy", |a| deep_copy("deepCopy", a));
+    fm.insert("mustDeepCopy", |a| deep_copy("mustDeepCopy", a));
     fm.insert("dig", dig);
+}
+
+fn deep_copy(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 1)?;
+    Ok(a[0].deep_copy())
 }
 
 fn dict(a: &[Value]) -> FResult {

@@ -57,9 +57,8 @@ pub(super) fn register(fm: &mut FuncMap) {
             lo + super::crypto::rand_below((hi - lo) as u64) as i64,
         ))
     });
-    for n in ["max", "biggest"] {
-        fm.insert(n, |a| int_fold("max", a, i64::max));
-    }
+    fm.insert("max", |a| int_fold("max", a, i64::max));
+    fm.insert("biggest", |a| int_fold("biggest", a, i64::max));
     fm.insert("min", |a| int_fold("min", a, i64::min));
     fm.insert("maxf", |a| float_fold("maxf", a, go_max));
     fm.insert("minf", |a| float_fold("minf", a, go_min));
