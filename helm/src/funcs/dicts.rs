@@ -261,10 +261,12 @@ mod tests {
         assert!(!call("hasKey", &[m.clone(), Value::str("a")])
             .unwrap()
             .truthy());
-        let e = call("get", &[Value::Nil, Value::str("x")]).unwrap_err();
+        // An untyped nil is a nil map in Go (see args::map).
+        assert_eq!(call("get", &[Value::Nil, Value::str("x")]).unwrap().to_string(), "");
+        let e = call("get", &[Value::Int(1), Value::str("x")]).unwrap_err();
         assert_eq!(
             e.message(),
-            "wrong type for value; expected map[string]interface {}; got interface {}"
+            "wrong type for value; expected map[string]interface {}; got int"
         );
     }
 
