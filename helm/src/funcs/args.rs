@@ -2,6 +2,7 @@
 //! parameters (`int`, `string`, maps, slices) and spf13/cast's lenient conversions for
 //! `interface{}` parameters.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -91,12 +92,15 @@ pub fn boolean(args: &[Value], i: usize) -> Result<bool, FuncError> {
     }
 }
 
-/// A Go `map[string]interface{}` parameter; `None` is a nil map (only the literal `nil` can make
-/// one, which the executor passes as [`Value::Nil`] only for literal nils — a nil from data is an
-/// `interface {}` and rejected).
+/// A Go `map[string]interface{}` parameter; nil reads as an empty (nil) map.
 pub fn map(args: &[Value], i: usize) -> Result<Rc<RefCell<Map>>, FuncError> {
     match &args[i] {
         Value::Map(m) => Ok(m.clone()),
+        // A nil that went through a variable or a parenthesized pipeline is untyped in Go
+        // (evalPipeline unwraps interface{}) and becomes a nil map: `hasKey (lookup ...).data
+        // "k"` in Bitnami charts renders in Helm. The executor cannot tell us where a nil came
+        // from, so accept it (chart layer fix, see helm-chart report).
+        Value::Nil => Ok(Rc::new(RefCell::new(Map::new()))),
         other => Err(wrong(i, "map[string]interface {}", other)),
     }
 }
@@ -110,11 +114,14 @@ pub fn list_or_nil(args: &[Value], i: usize) -> Result<Rc<Vec<Value>>, FuncError
     }
 }
 
-/// Items of a value that Go reflection sees as a slice or array, `Err(kind)` otherwise.
-pub fn slice_items(v: &Value) -> Result<Vec<Value>, &'static str> {
+/// Items of a value that Go reflection sees as a slice or array (borrowed for lists, so reading
+/// one item of a big list copies nothing), `Err(kind)` otherwise.
+pub fn slice_items(v: &Value) -> Result<Cow<'_, [Value]>, &'static str> {
     match v {
-        Value::List(l) => Ok(l.to_vec()),
-        Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(*x as i64)).collect()),
+        Value::List(l) => Ok(Cow::Borrowed(l.as_slice())),
+        Value::Bytes(b) => Ok(Cow::Owned(
+            b.iter().map(|x| Value::Int(*x as i64)).collect(),
+        )),
         other => Err(other.kind_name()),
     }
 }
