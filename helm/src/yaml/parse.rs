@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use base64::Engine as _;
-use serde_json::{Map as JsonMap, Number, Value as Json};
+use indexmap::IndexMap;
+use serde_json::{Number, Value as Json};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{ScanError, TScalarStyle};
 
@@ -38,41 +39,44 @@ pub fn parse_values(text: &str) -> Result<Value, YamlError> {
 /// `sigs.k8s.io/yaml.Unmarshal(text, &map[string]interface{})` for the first document; `go_type`
 /// names the target in the JSON type error (`map[string]interface {}` for `fromYaml`).
 pub fn unmarshal_into_map(text: &str, go_type: &str) -> Result<Map, YamlError> {
-    match first_document_json(text)? {
-        Json::Null => Ok(Map::new()),
-        Json::Object(o) => Ok(o
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from_json(v)))
-            .collect()),
-        other => Err(type_error(&other, go_type)),
+    match first_document(text)? {
+        GoVal::Nil => Ok(Map::new()),
+        GoVal::Map(m) => m.into_iter().map(|(k, v)| Ok((k, to_value(v)?))).collect(),
+        other => {
+            check_json(&other)?;
+            Err(type_error(&other, go_type))
+        }
     }
 }
 
 /// `sigs.k8s.io/yaml.Unmarshal(text, &[]interface{})` for the first document.
 pub fn unmarshal_into_list(text: &str) -> Result<Vec<Value>, YamlError> {
-    match first_document_json(text)? {
-        Json::Null => Ok(Vec::new()),
-        Json::Array(a) => Ok(a.iter().map(Value::from_json).collect()),
-        other => Err(type_error(&other, "[]interface {}")),
+    match first_document(text)? {
+        GoVal::Nil => Ok(Vec::new()),
+        GoVal::Seq(a) => a.into_iter().map(to_value).collect(),
+        other => {
+            check_json(&other)?;
+            Err(type_error(&other, "[]interface {}"))
+        }
     }
 }
 
-fn first_document_json(text: &str) -> Result<Json, YamlError> {
+fn first_document(text: &str) -> Result<GoVal, YamlError> {
     let docs = read_stream(text, true)?;
     match docs.first() {
-        Some(Some(n)) => to_json(Decoder::default().decode(n)?),
-        _ => Ok(Json::Null),
+        Some(Some(n)) => Decoder::default().decode(n),
+        _ => Ok(GoVal::Nil),
     }
 }
 
-fn type_error(v: &Json, go_type: &str) -> YamlError {
+fn type_error(v: &GoVal, go_type: &str) -> YamlError {
     let kind = match v {
-        Json::Array(_) => "array",
-        Json::Object(_) => "object",
-        Json::String(_) => "string",
-        Json::Number(_) => "number",
-        Json::Bool(_) => "bool",
-        Json::Null => "null",
+        GoVal::Seq(_) => "array",
+        GoVal::Map(_) => "object",
+        GoVal::Str(_) => "string",
+        GoVal::Int(_) | GoVal::Uint(_) | GoVal::Float(_) => "number",
+        GoVal::Bool(_) => "bool",
+        GoVal::Nil => "null",
     };
     YamlError::unmarshal(format!(
         "json: cannot unmarshal {kind} into Go value of type {go_type}"
@@ -309,7 +313,7 @@ enum GoVal {
     Str(String),
     Seq(Vec<GoVal>),
     /// String-keyed already (sigs.k8s.io/yaml's key conversion applied), in document order.
-    Map(JsonMap<String, Json>),
+    Map(IndexMap<String, GoVal>),
 }
 
 /// go-yaml v2's decoder state: alias recursion and the excessive-aliasing guard.
@@ -348,7 +352,7 @@ impl Decoder {
                     .collect::<Result<_, _>>()?,
             )),
             Node::Map(_) => {
-                let mut out = JsonMap::new();
+                let mut out = IndexMap::new();
                 self.mapping_into(n, &mut out)?;
                 Ok(GoVal::Map(out))
             }
@@ -357,7 +361,11 @@ impl Decoder {
 
     /// Decodes a mapping into `out` (which merges may already have filled): go-yaml v2 applies
     /// entries in order, so a later key (merged or explicit) overwrites an earlier one.
-    fn mapping_into(&mut self, n: &Node, out: &mut JsonMap<String, Json>) -> Result<(), YamlError> {
+    fn mapping_into(
+        &mut self,
+        n: &Node,
+        out: &mut IndexMap<String, GoVal>,
+    ) -> Result<(), YamlError> {
         let entries = match n {
             Node::Map(e) => e,
             Node::Alias(t) => {
@@ -376,12 +384,12 @@ impl Decoder {
             let key = self.decode(k)?;
             let val = self.decode(v)?;
             let key = key_string(&key, &val)?;
-            out.insert(key, to_json(val)?);
+            out.insert(key, val);
         }
         Ok(())
     }
 
-    fn merge(&mut self, v: &Node, out: &mut JsonMap<String, Json>) -> Result<(), YamlError> {
+    fn merge(&mut self, v: &Node, out: &mut IndexMap<String, GoVal>) -> Result<(), YamlError> {
         match v {
             Node::Map(_) => self.mapping_into(v, out),
             Node::Alias(t) if matches!(**t, Node::Map(_)) => self.mapping_into(v, out),
@@ -536,10 +544,7 @@ fn to_json(v: GoVal) -> Result<Json, YamlError> {
         GoVal::Uint(u) => Json::from(u),
         GoVal::Float(f) => {
             if !f.is_finite() {
-                return Err(YamlError::bare(format!(
-                    "json: unsupported value: {}",
-                    crate::value::format_float_g(f)
-                )));
+                return Err(unsupported_float(f));
             }
             if f.fract() == 0.0 && f.abs() < 1e21 && !(f == 0.0 && f.is_sign_negative()) {
                 if f >= i64::MIN as f64 && f < i64::MAX as f64 {
@@ -553,7 +558,51 @@ fn to_json(v: GoVal) -> Result<Json, YamlError> {
         }
         GoVal::Str(s) => Json::String(s),
         GoVal::Seq(items) => Json::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?),
-        GoVal::Map(m) => Json::Object(m),
+        GoVal::Map(m) => Json::Object(
+            m.into_iter()
+                .map(|(k, v)| Ok((k, to_json(v)?)))
+                .collect::<Result<_, YamlError>>()?,
+        ),
+    })
+}
+
+fn unsupported_float(f: f64) -> YamlError {
+    YamlError::bare(format!(
+        "json: unsupported value: {}",
+        crate::value::format_float_g(f)
+    ))
+}
+
+/// The JSON marshal step fails on NaN/±Inf anywhere in the document, before the target type is
+/// looked at.
+fn check_json(v: &GoVal) -> Result<(), YamlError> {
+    match v {
+        GoVal::Float(f) if !f.is_finite() => Err(unsupported_float(*f)),
+        GoVal::Seq(items) => items.iter().try_for_each(check_json),
+        GoVal::Map(m) => m.values().try_for_each(check_json),
+        _ => Ok(()),
+    }
+}
+
+/// The value `json.Unmarshal` into `interface{}` produces from the marshalled JSON: every number
+/// a float64.
+fn to_value(v: GoVal) -> Result<Value, YamlError> {
+    Ok(match v {
+        GoVal::Nil => Value::Nil,
+        GoVal::Bool(b) => Value::Bool(b),
+        GoVal::Int(i) => Value::Float(i as f64),
+        GoVal::Uint(u) => Value::Float(u as f64),
+        GoVal::Float(f) if !f.is_finite() => return Err(unsupported_float(f)),
+        GoVal::Float(f) => Value::Float(f),
+        GoVal::Str(s) => Value::from(s),
+        GoVal::Seq(items) => {
+            Value::list(items.into_iter().map(to_value).collect::<Result<_, _>>()?)
+        }
+        GoVal::Map(m) => Value::map(
+            m.into_iter()
+                .map(|(k, v)| Ok((k, to_value(v)?)))
+                .collect::<Result<_, YamlError>>()?,
+        ),
     })
 }
 
