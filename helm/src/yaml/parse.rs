@@ -100,12 +100,41 @@ enum Node {
 
 /// Reads every document (or only the first) into node trees; `None` for an empty document.
 fn read_stream(text: &str, first_only: bool) -> Result<Vec<Option<Rc<Node>>>, YamlError> {
-    let mut r = Reader {
-        parser: Parser::new_from_str(text),
-        text,
-        anchors: HashMap::new(),
-        anchor_names: HashMap::new(),
-    };
+    // libyaml skips a byte-order mark at the start of the stream.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut patched: Option<String> = None;
+    loop {
+        let t = patched.as_deref().unwrap_or(text);
+        let mut r = Reader {
+            parser: Parser::new_from_str(t),
+            text: t,
+            anchors: HashMap::new(),
+            anchor_names: HashMap::new(),
+            tab_separator: None,
+        };
+        match read_docs(&mut r, first_only) {
+            // libyaml accepts a tab after `:` as separation; yaml-rust2 does not. The tab is
+            // only whitespace there, so a space means the same: patch it and read again.
+            Err(e) => match r.tab_separator {
+                Some(at) => {
+                    let s: String = t
+                        .chars()
+                        .enumerate()
+                        .map(|(i, c)| if i == at { ' ' } else { c })
+                        .collect();
+                    if s == t {
+                        return Err(e);
+                    }
+                    patched = Some(s);
+                }
+                None => return Err(e),
+            },
+            ok => return ok,
+        }
+    }
+}
+
+fn read_docs(r: &mut Reader<'_>, first_only: bool) -> Result<Vec<Option<Rc<Node>>>, YamlError> {
     let mut docs = Vec::new();
     loop {
         let (ev, _) = r.next()?;
@@ -140,13 +169,21 @@ struct Reader<'a> {
     /// Anchor id → finished node; an id present with `None` is still being built.
     anchors: HashMap<usize, Option<Rc<Node>>>,
     anchor_names: HashMap<usize, String>,
+    /// Char index of a tab after `:` that yaml-rust2 rejected (see [`read_stream`]).
+    tab_separator: Option<usize>,
 }
 
 impl Reader<'_> {
     fn next(&mut self) -> Result<(Event, yaml_rust2::scanner::Marker), YamlError> {
-        self.parser
-            .next_token()
-            .map_err(|e| scan_error(&e, self.text))
+        self.parser.next_token().map_err(|e| {
+            if e.info() == "':' must be followed by a valid YAML whitespace" {
+                let at = e.marker().index().saturating_sub(1);
+                if self.text.chars().nth(at) == Some('\t') {
+                    self.tab_separator = Some(at);
+                }
+            }
+            scan_error(&e, self.text)
+        })
     }
 
     fn node(&mut self, ev: Event, at: usize) -> Result<Rc<Node>, YamlError> {
