@@ -110,25 +110,39 @@ fn read_stream(text: &str, first_only: bool) -> Result<Vec<Option<Rc<Node>>>, Ya
             text: t,
             anchors: HashMap::new(),
             anchor_names: HashMap::new(),
-            tab_separator: None,
+            patch: None,
         };
         match read_docs(&mut r, first_only) {
-            // libyaml accepts a tab after `:` as separation; yaml-rust2 does not. The tab is
-            // only whitespace there, so a space means the same: patch it and read again.
-            Err(e) => match r.tab_separator {
-                Some(at) => {
-                    let s: String = t
-                        .chars()
-                        .enumerate()
-                        .map(|(i, c)| if i == at { ' ' } else { c })
-                        .collect();
-                    if s == t {
-                        return Err(e);
+            // Where libyaml is more lenient than yaml-rust2 in ways that cannot change the
+            // value, patch the text and read again: a tab after `:` is only separation (a space
+            // means the same); continuation lines of a quoted scalar may sit left of the block
+            // indentation (their leading blanks are dropped anyway).
+            Err(e) => {
+                let fixed = match r.patch {
+                    Some(Patch::TabSeparator(at)) => Some(
+                        t.chars()
+                            .enumerate()
+                            .map(|(i, c)| if i == at { ' ' } else { c })
+                            .collect::<String>(),
+                    ),
+                    Some(Patch::IndentQuoted(at, col)) => indent_quoted(t, at, col),
+                    None => None,
+                };
+                match fixed {
+                    Some(s) if s != t => patched = Some(s),
+                    // An unclosed quote: libyaml runs into the end of the stream.
+                    None if matches!(r.patch, Some(Patch::IndentQuoted(..))) => {
+                        let lines = t.matches('\n').count();
+                        return Err(YamlError {
+                            line: if lines == 0 { 0 } else { lines + 1 },
+                            col: 0,
+                            message: "found unexpected end of stream".into(),
+                            kind: super::ErrorKind::Yaml,
+                        });
                     }
-                    patched = Some(s);
+                    _ => return Err(e),
                 }
-                None => return Err(e),
-            },
+            }
             ok => return ok,
         }
     }
@@ -169,8 +183,57 @@ struct Reader<'a> {
     /// Anchor id → finished node; an id present with `None` is still being built.
     anchors: HashMap<usize, Option<Rc<Node>>>,
     anchor_names: HashMap<usize, String>,
-    /// Char index of a tab after `:` that yaml-rust2 rejected (see [`read_stream`]).
-    tab_separator: Option<usize>,
+    /// A libyaml-compatible fix for the error just hit (see [`read_stream`]).
+    patch: Option<Patch>,
+}
+
+/// Text fixes that make yaml-rust2 accept what libyaml accepts, with the same meaning.
+#[derive(Clone, Copy)]
+enum Patch {
+    /// Char index of a tab right after `:`.
+    TabSeparator(usize),
+    /// Char index and column of a quoted scalar whose continuation lines are under-indented.
+    IndentQuoted(usize, usize),
+}
+
+/// Indents every continuation line of the quoted scalar starting at char index `at` by `col`
+/// spaces; `None` when the scalar cannot be delimited.
+fn indent_quoted(t: &str, at: usize, col: usize) -> Option<String> {
+    let chars: Vec<char> = t.chars().collect();
+    let quote = *chars.get(at)?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let mut out: String = chars[..=at].iter().collect();
+    let mut i = at + 1;
+    while i < chars.len() {
+        let c = chars[i];
+        out.push(c);
+        if quote == '"' && c == '\\' {
+            if let Some(&n) = chars.get(i + 1) {
+                out.push(n);
+                if n == '\n' {
+                    out.extend(std::iter::repeat_n(' ', col));
+                }
+            }
+            i += 2;
+            continue;
+        }
+        if c == quote {
+            if quote == '\'' && chars.get(i + 1) == Some(&'\'') {
+                out.push('\'');
+                i += 2;
+                continue;
+            }
+            out.extend(&chars[i + 1..]);
+            return Some(out);
+        }
+        if c == '\n' {
+            out.extend(std::iter::repeat_n(' ', col));
+        }
+        i += 1;
+    }
+    None
 }
 
 impl Reader<'_> {
@@ -179,8 +242,10 @@ impl Reader<'_> {
             if e.info() == "':' must be followed by a valid YAML whitespace" {
                 let at = e.marker().index().saturating_sub(1);
                 if self.text.chars().nth(at) == Some('\t') {
-                    self.tab_separator = Some(at);
+                    self.patch = Some(Patch::TabSeparator(at));
                 }
+            } else if e.info() == "invalid indentation in quoted scalar" {
+                self.patch = Some(Patch::IndentQuoted(e.marker().index(), e.marker().col()));
             }
             scan_error(&e, self.text)
         })
@@ -725,6 +790,7 @@ mod tests {
             ),
             ("{a: 1", "yaml: line 1: did not find expected ',' or '}'"),
             ("a: 'x", "yaml: found unexpected end of stream"),
+            ("a: 'x\nb", "yaml: line 2: found unexpected end of stream"),
             ("a: *nope", "yaml: unknown anchor 'nope' referenced"),
             ("a: &x [*x]", "yaml: anchor 'x' value contains itself"),
             (
@@ -739,6 +805,16 @@ mod tests {
             assert_eq!(parse_values(doc).unwrap_err().to_string(), want, "{doc:?}");
         }
         assert_eq!(parse_values("a: b\n  c: d").unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn lenient_where_libyaml_is() {
+        let v = parse_documents("a:\n  b: 'x\ny'\n  c:\t\"p\n\n q\"\n").unwrap();
+        assert_eq!(v[0], json!({"a": {"b": "x y", "c": "p\nq"}}));
+        assert_eq!(
+            parse_documents("\u{feff}k: v").unwrap()[0],
+            json!({"k": "v"})
+        );
     }
 
     #[test]
