@@ -382,6 +382,15 @@ impl Emitter {
         if !self.whitespace {
             self.put(' ');
         }
+        // Fast path: a plain scalar has no breaks, and it cannot fold when even its last
+        // character stays within the width.
+        if value.is_ascii() && self.column + value.len() <= self.best_width {
+            self.out.push_str(value);
+            self.column += value.len();
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let mut spaces = false;
         let mut breaks = false;
         let mut it = value.chars().peekable();
@@ -617,10 +626,12 @@ fn analyze(value: &str, flavor: Flavor) -> Analysis {
         flow_ind = true;
     }
     let mut preceded_by_ws = true;
-    let chars: Vec<char> = value.chars().collect();
-    let n = chars.len();
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_by_ws = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t');
+    let mut it = value.chars().peekable();
+    let mut i = 0usize;
+    while let Some(c) = it.next() {
+        let next = it.peek().copied();
+        let last = next.is_none();
+        let followed_by_ws = matches!(next, None | Some(' ' | '\t'));
         if i == 0 {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
@@ -665,7 +676,7 @@ fn analyze(value: &str, flavor: Flavor) -> Analysis {
             if i == 0 {
                 leading_space = true;
             }
-            if i + 1 == n {
+            if last {
                 trailing_space = true;
             }
             if prev_break {
@@ -678,7 +689,7 @@ fn analyze(value: &str, flavor: Flavor) -> Analysis {
             if i == 0 {
                 leading_break = true;
             }
-            if i + 1 == n {
+            if last {
                 trailing_break = true;
             }
             if prev_space {
@@ -692,6 +703,7 @@ fn analyze(value: &str, flavor: Flavor) -> Analysis {
         }
         // libyaml's is_blankz: space, tab, break or NUL.
         preceded_by_ws = matches!(c, ' ' | '\t' | '\0') || is_break(c);
+        i += 1;
     }
     let mut a = Analysis {
         multiline: line_breaks,
