@@ -202,6 +202,11 @@ impl Emitter {
                 let data = o.to_data();
                 self.node(&data, mapping, simple_key)
             }
+            // go-yaml v3 has no []byte special case: it is a sequence of small ints.
+            Value::Bytes(b) if self.flavor == Flavor::V3 => {
+                let items: Vec<Value> = b.iter().map(|&x| Value::Int(i64::from(x))).collect();
+                self.sequence(&items)
+            }
             other => {
                 let sc = self.scalar_for(other)?;
                 self.scalar(&sc);
@@ -237,16 +242,7 @@ impl Emitter {
                         style,
                     }
                 }
-                // go-yaml v3 writes a []uint8 as a sequence of ints; handled as a string here
-                // only when it is valid UTF-8, which is what templates pass in practice.
-                Flavor::V3 => {
-                    let s = String::from_utf8_lossy(b).into_owned();
-                    let style = self.string_scalar(&s).style;
-                    Scalar {
-                        text: s.into(),
-                        style,
-                    }
-                }
+                Flavor::V3 => unreachable!("v3 bytes are sequences"),
             },
             Value::List(_) | Value::Map(_) | Value::Object(_) => unreachable!("collections"),
         })

@@ -441,6 +441,10 @@ fn to_yaml_of_template_values_matches_helm() {
     for (v, want) in cases {
         assert_eq!(to_yaml(&v), want, "{v:?}");
     }
+    // .Files.GetBytes in Helm: base64 via JSON, a list of ints for v3, an int array in TOML.
+    let bytes = Value::Bytes(b"hi".as_slice().into());
+    assert_eq!(to_yaml_pretty(&bytes), "- 104\n- 105");
+    assert_eq!(to_toml(&map(vec![("b", bytes)])), "b = [104, 105]\n");
     assert_eq!(to_yaml_pretty(&Value::from("a\nb")), "|-\n  a\n  b");
     assert_eq!(to_yaml_pretty(&Value::Nil), "null");
     assert_eq!(to_yaml_pretty(&Value::empty_map()), "{}");
