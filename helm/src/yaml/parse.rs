@@ -376,8 +376,27 @@ fn scan_error(e: &ScanError, text: &str) -> YamlError {
     } else if msg == "simple key expect ':'" || msg == "simple key expected" {
         msg = "could not find expected ':'".into();
     } else if msg == "invalid trailing content after double-quoted scalar" {
-        msg = "could not find expected ':'".into();
+        // After a key libyaml misses the ':' (noticed on the next line); after a value the
+        // parser finds no next key.
+        let line_start: String = text
+            .chars()
+            .take(e.marker().index())
+            .collect::<String>()
+            .rsplit('\n')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        if line_start.contains(": ") {
+            msg = "did not find expected key".into();
+        } else {
+            msg = "could not find expected ':'".into();
+            line_shift = 1;
+        }
+    } else if msg == "a block scalar content cannot start with a tab" {
+        msg = "found a tab character where an indentation space is expected".into();
         line_shift = 1;
+    } else if msg == "\"-\" is only valid inside a block" {
+        msg = "did not find expected node content".into();
     } else if msg == "expected ',' or ']'" {
         msg = "did not find expected ',' or ']'".into();
     } else if msg == "found unknown anchor" {
@@ -632,7 +651,15 @@ fn go_sharp_v(v: &GoVal) -> String {
             "[]interface {{}}{{{}}}",
             items.iter().map(go_sharp_v).collect::<Vec<_>>().join(", ")
         ),
-        GoVal::Map(_) => "map[string]interface {}{...}".into(),
+        GoVal::Map(m) => {
+            let mut entries: Vec<(&String, &GoVal)> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let body: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", crate::value::go_quote(k), go_sharp_v(v)))
+                .collect();
+            format!("map[interface {{}}]interface {{}}{{{}}}", body.join(", "))
+        }
     }
 }
 

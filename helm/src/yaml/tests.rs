@@ -571,3 +571,56 @@ fn from_yaml_more_matches_helm() {
         assert_eq!(norm(&got), norm(&want), "{doc:?}");
     }
 }
+
+/// Flow-context, tag, comment and error cases: (document, fromYaml | toJson) from Helm.
+const FROM_YAML_EDGES: &[(&str, &str)] = &[
+    ("a: {b:c}", "{\"a\":{\"b:c\":null}}"),
+    ("a: [b:c]", "{\"a\":[\"b:c\"]}"),
+    ("a: {url: http://x}", "{\"a\":{\"url\":\"http://x\"}}"),
+    ("a: [http://x]", "{\"a\":[\"http://x\"]}"),
+    ("a: [a: b]", "{\"a\":[{\"a\":\"b\"}]}"),
+    ("a: {b: c:d}", "{\"a\":{\"b\":\"c:d\"}}"),
+    ("a: [-1, - 2]", "{\"Error\":\"error converting YAML to JSON: yaml: did not find expected node content\"}"),
+    ("a: [a, [b, c], {d: e}]", "{\"a\":[\"a\",[\"b\",\"c\"],{\"d\":\"e\"}]}"),
+    ("a: 'x'y", "{\"Error\":\"error converting YAML to JSON: yaml: did not find expected key\"}"),
+    ("a: \"x\"y", "{\"Error\":\"error converting YAML to JSON: yaml: did not find expected key\"}"),
+    ("a: b #c\n#d", "{\"a\":\"b\"}"),
+    ("a: b#c", "{\"a\":\"b#c\"}"),
+    ("a: [b #c\n]", "{\"a\":[\"b\"]}"),
+    ("- a: 1\n  - b", "{\"Error\":\"error converting YAML to JSON: yaml: line 1: did not find expected key\"}"),
+    ("a: !!str &x y\nb: *x", "{\"a\":\"y\",\"b\":\"y\"}"),
+    ("a: &x !!str y\nb: *x", "{\"a\":\"y\",\"b\":\"y\"}"),
+    ("key with spaces: v", "{\"key with spaces\":\"v\"}"),
+    ("? [a]", "{\"Error\":\"error converting YAML to JSON: yaml: invalid map key: []interface {}{\\\"a\\\"}\"}"),
+    ("a: |\n  x\n  y\n z", "{\"Error\":\"error converting YAML to JSON: yaml: line 3: did not find expected key\"}"),
+    ("a:\n- b\n - c", "{\"a\":[\"b - c\"]}"),
+    ("a: >+\n  x\n\n", "{\"a\":\"x\\n\\n\"}"),
+    ("a:\n  b: 1\n  b: 2", "{\"a\":{\"b\":2}}"),
+    ("[a, b]: c", "{\"Error\":\"error converting YAML to JSON: yaml: invalid map key: []interface {}{\\\"a\\\", \\\"b\\\"}\"}"),
+    ("{a: b}: c", "{\"Error\":\"error converting YAML to JSON: yaml: invalid map key: map[interface {}]interface {}{\\\"a\\\":\\\"b\\\"}\"}"),
+    ("a: b\n---\nc", "{\"a\":\"b\"}"),
+    ("'a: b", "{\"Error\":\"error converting YAML to JSON: yaml: found unexpected end of stream\"}"),
+    ("a: 1\n...\nb: 2", "{\"a\":1}"),
+    ("%TAG ! tag:x,2000:\n---\na: !foo b", "{\"a\":\"b\"}"),
+    ("a: !<tag:yaml.org,2002:str> 1", "{\"a\":\"1\"}"),
+    ("a: !!str\n  1", "{\"a\":\"1\"}"),
+    ("a:   \n   - x", "{\"a\":[\"x\"]}"),
+    ("a: 1 # c\n  # c2\nb: 2", "{\"a\":1,\"b\":2}"),
+    ("a: |\n\tx", "{\"Error\":\"error converting YAML to JSON: yaml: line 2: found a tab character where an indentation space is expected\"}"),
+    ("a: \"\\t\"", "{\"a\":\"\\t\"}"),
+    ("a: \"tab\there\"", "{\"a\":\"tab\\there\"}"),
+    ("a: 'tab\there'", "{\"a\":\"tab\\there\"}"),
+    ("a: tab\there", "{\"a\":\"tab\\there\"}"),
+];
+
+#[test]
+fn from_yaml_edges_match_helm() {
+    let mut fm = crate::funcs::FuncMap::new();
+    register(&mut fm);
+    let from_yaml = fm.get("fromYaml").unwrap();
+    for (doc, want) in FROM_YAML_EDGES {
+        let got = from_yaml(&[Value::from(*doc)]).unwrap().to_json();
+        let want: serde_json::Value = serde_json::from_str(want).unwrap();
+        assert_eq!(norm(&got), norm(&want), "{doc:?}");
+    }
+}
