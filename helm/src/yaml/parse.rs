@@ -61,6 +61,22 @@ pub fn unmarshal_into_list(text: &str) -> Result<Vec<Value>, YamlError> {
     }
 }
 
+/// What a Go `string` struct field receives from `sigs.k8s.io/yaml.Unmarshal` for a parsed
+/// scalar (Chart.yaml's `appVersion: 1.10` reads as "1.1"): numbers and bools are turned into
+/// text first, floats with `FormatFloat(f, 'g', -1, 32)`. `None` for null and collections.
+pub fn go_string_field(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Number(n) => Some(match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(u)) => u.to_string(),
+            _ => format_float32_g(n.as_f64().unwrap_or(0.0)),
+        }),
+        _ => None,
+    }
+}
+
 fn first_document(text: &str) -> Result<GoVal, YamlError> {
     let docs = read_stream(text, true)?;
     match docs.first() {
@@ -832,6 +848,31 @@ mod tests {
             assert_eq!(parse_values(doc).unwrap_err().to_string(), want, "{doc:?}");
         }
         assert_eq!(parse_values("a: b\n  c: d").unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn string_fields_coerce_like_sigs_yaml() {
+        // Checked against Helm's `.Chart.AppVersion` for the same Chart.yaml values.
+        let cases = [
+            ("1.10", "1.1"),
+            ("1e3", "1000"),
+            ("3.14159265", "3.1415927"),
+            ("true", "true"),
+            ("0x1F", "31"),
+            ("123456789", "123456789"),
+            ("1.0", "1"),
+            ("yes", "true"),
+        ];
+        for (text, want) in cases {
+            let doc = parse_documents(&format!("v: {text}")).unwrap();
+            assert_eq!(
+                go_string_field(&doc[0]["v"]).as_deref(),
+                Some(want),
+                "{text}"
+            );
+        }
+        let doc = parse_documents("v: ~").unwrap();
+        assert_eq!(go_string_field(&doc[0]["v"]), None);
     }
 
     #[test]
