@@ -195,7 +195,7 @@ impl Emitter {
                 let m = m.borrow();
                 let mut entries: Vec<(&str, &Value)> =
                     m.iter().map(|(k, v)| (k.as_str(), v)).collect();
-                sort_entries(&mut entries);
+                sort_entries(&mut entries, self.flavor == Flavor::V3);
                 self.mapping(&entries)
             }
             Value::Object(o) => {
@@ -741,16 +741,17 @@ fn analyze(value: &str, flavor: Flavor) -> Analysis {
     a
 }
 
-/// Orders map entries as go-yaml's `keyList` does (both v2 and v3 agree for string keys). The
-/// map arrives byte-sorted, which already matches in the common case, so check before sorting.
-fn sort_entries(entries: &mut [(&str, &Value)]) {
+/// Orders map entries as go-yaml's `keyList` does. The map arrives byte-sorted, which already
+/// matches in the common case, so check before sorting.
+fn sort_entries(entries: &mut [(&str, &Value)], v3: bool) {
+    let cmp = |a: &str, b: &str| key_cmp(a, b, v3);
     if entries
         .windows(2)
-        .all(|w| go_yaml_key_cmp(w[0].0, w[1].0) != Ordering::Greater)
+        .all(|w| cmp(w[0].0, w[1].0) != Ordering::Greater)
     {
         return;
     }
-    entries.sort_by(|a, b| go_yaml_key_cmp(a.0, b.0));
+    entries.sort_by(|a, b| cmp(a.0, b.0));
 }
 
 /// `encoding/json` leaves DEL, the C1 controls and U+FFFE/U+FFFF unescaped, and go-yaml's reader
@@ -856,21 +857,29 @@ fn go_yaml_float(f: f64) -> String {
 /// go-yaml's `keyList.Less` for two string keys: letters sort after non-letters, runs of digits
 /// compare as numbers (`a2` < `a10`).
 pub fn go_yaml_key_cmp(a: &str, b: &str) -> Ordering {
-    if key_less(a, b) {
+    key_cmp(a, b, false)
+}
+
+fn key_cmp(a: &str, b: &str, v3: bool) -> Ordering {
+    if key_less(a, b, v3) {
         Ordering::Less
-    } else if key_less(b, a) {
+    } else if key_less(b, a, v3) {
         Ordering::Greater
     } else {
         Ordering::Equal
     }
 }
 
-fn key_less(a: &str, b: &str) -> bool {
+/// `keyList.Less`; go-yaml v3 differs in one case: right after a digit, a letter sorts before
+/// a non-letter.
+fn key_less(a: &str, b: &str, v3: bool) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
     let mut i = 0;
+    let mut after_digit = false;
     while i < ar.len() && i < br.len() {
         if ar[i] == br[i] {
+            after_digit = ar[i].is_numeric();
             i += 1;
             continue;
         }
@@ -880,7 +889,7 @@ fn key_less(a: &str, b: &str) -> bool {
             return ar[i] < br[i];
         }
         if al || bl {
-            return bl;
+            return if v3 && after_digit { al } else { bl };
         }
         let (mut an, mut bn): (i64, i64) = (0, 0);
         if ar[i] == '0' || br[i] == '0' {

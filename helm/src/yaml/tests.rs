@@ -624,3 +624,25 @@ fn from_yaml_edges_match_helm() {
         assert_eq!(norm(&got), norm(&want), "{doc:?}");
     }
 }
+
+/// Key order of go-yaml v2 (`toYaml`) and v3 (`toYamlPretty`), as Helm printed these keys.
+#[test]
+fn key_order_matches_helm() {
+    let keys = [
+        "a1b", "a1_", "a1B", "a1-", "a_", "ab", "a2", "a10", "x9y", "x9.", "x10y",
+    ];
+    let v = map(keys.iter().map(|k| (*k, Value::Int(0))).collect());
+    let order = |s: String| -> Vec<String> {
+        s.lines()
+            .map(|l| l.split(':').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        order(to_yaml(&v)),
+        ["a_", "a1-", "a1_", "a10", "a1B", "a1b", "a2", "ab", "x9.", "x9y", "x10y"]
+    );
+    assert_eq!(
+        order(to_yaml_pretty(&v)),
+        ["a_", "a1B", "a1b", "a1-", "a1_", "a2", "a10", "ab", "x9y", "x9.", "x10y"]
+    );
+}
