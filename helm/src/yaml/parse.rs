@@ -270,6 +270,9 @@ impl Reader<'_> {
     fn node(&mut self, ev: Event, at: usize) -> Result<Rc<Node>, YamlError> {
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
+                if matches!(style, TScalarStyle::DoubleQuoted) && self.text.contains("\\/") {
+                    yaml11_escapes(self.text, at)?;
+                }
                 let tag = short_tag(tag);
                 let plain = matches!(style, TScalarStyle::Plain) && tag.is_none();
                 let n = Rc::new(Node::Scalar { value, plain, tag });
@@ -339,6 +342,36 @@ impl Reader<'_> {
     fn name_of(&self, id: usize) -> String {
         self.anchor_names.get(&id).cloned().unwrap_or_default()
     }
+}
+
+/// YAML 1.2 added the `\/` escape; libyaml (YAML 1.1) rejects it. Checks the double-quoted
+/// scalar starting at or after char index `at`.
+fn yaml11_escapes(text: &str, at: usize) -> Result<(), YamlError> {
+    let Some((start, _)) = text.char_indices().nth(at) else {
+        return Ok(());
+    };
+    let Some(open) = text[start..].find('"') else {
+        return Ok(());
+    };
+    let bytes = text.as_bytes();
+    let mut i = start + open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'/') => {
+                let zero_based = text[..i].matches('\n').count();
+                return Err(YamlError {
+                    line: if zero_based == 0 { 0 } else { zero_based + 1 },
+                    col: 0,
+                    message: "found unknown escape character".into(),
+                    kind: super::ErrorKind::Yaml,
+                });
+            }
+            b'\\' => i += 2,
+            b'"' => return Ok(()),
+            _ => i += 1,
+        }
+    }
+    Ok(())
 }
 
 /// The anchor name written before the node at char index `at` (`&name`), for error messages.
@@ -842,6 +875,10 @@ mod tests {
             ),
             ("a: !!int abc", "yaml: cannot decode !!str `abc` as a !!int"),
             ("a: b\nc", "yaml: line 3: could not find expected ':'"),
+            (
+                "a: 'ok\\/'\nb: \"x\\/\"",
+                "yaml: line 2: found unknown escape character",
+            ),
             ("x: .inf", "json: unsupported value: +Inf"),
         ];
         for (doc, want) in cases {
