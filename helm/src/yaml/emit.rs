@@ -30,7 +30,7 @@ pub fn to_yaml(v: &Value) -> String {
 
 /// `sigs.k8s.io/yaml.Marshal` output, with its trailing newline; `Err` where Go returns an error.
 pub fn marshal_v2(v: &Value) -> Result<String, String> {
-    check_json_text(v)?;
+    check_json_text(v, 0)?;
     let mut e = Emitter::new(Flavor::V2);
     e.document(v)?;
     Ok(e.out)
@@ -101,6 +101,10 @@ struct Emitter {
 }
 
 const BEST_INDENT: i64 = 2;
+
+/// Nesting beyond this is treated as a cycle (a map holding itself), which encoding/json refuses
+/// and `toYaml` then prints as "". Real values are nowhere near as deep.
+const MAX_DEPTH: usize = 1000;
 
 impl Emitter {
     fn new(flavor: Flavor) -> Emitter {
@@ -186,7 +190,7 @@ impl Emitter {
         self.mapping_ctx = mapping;
         self.simple_key_ctx = simple_key;
         self.decode_depth += 1;
-        if self.decode_depth > 10_000 {
+        if self.decode_depth > MAX_DEPTH {
             return Err("excessive nesting".into());
         }
         let r = match v {
@@ -756,22 +760,25 @@ fn sort_entries(entries: &mut [(&str, &Value)], v3: bool) {
 
 /// `encoding/json` leaves DEL, the C1 controls and U+FFFE/U+FFFF unescaped, and go-yaml's reader
 /// then rejects the JSON text ("control characters are not allowed"): `toYaml` gives "".
-fn check_json_text(v: &Value) -> Result<(), String> {
+fn check_json_text(v: &Value, depth: usize) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err("json: unsupported value: encountered a cycle".into());
+    }
     let bad = |s: &str| {
         s.chars()
             .any(|c| matches!(c as u32, 0x7f..=0x84 | 0x86..=0x9f | 0xfffe | 0xffff))
     };
     match v {
         Value::Str(s) if bad(s) => Err("yaml: control characters are not allowed".into()),
-        Value::List(l) => l.iter().try_for_each(check_json_text),
+        Value::List(l) => l.iter().try_for_each(|v| check_json_text(v, depth + 1)),
         Value::Map(m) => m.borrow().iter().try_for_each(|(k, v)| {
             if bad(k) {
                 Err("yaml: control characters are not allowed".into())
             } else {
-                check_json_text(v)
+                check_json_text(v, depth + 1)
             }
         }),
-        Value::Object(o) => check_json_text(&o.to_data()),
+        Value::Object(o) => check_json_text(&o.to_data(), depth + 1),
         _ => Ok(()),
     }
 }

@@ -125,8 +125,9 @@ fn read_stream(text: &str, first_only: bool) -> Result<Vec<Option<Rc<Node>>>, Ya
             parser: Parser::new_from_str(t),
             text: t,
             anchors: HashMap::new(),
-            anchor_names: HashMap::new(),
+            anchor_at: HashMap::new(),
             patch: None,
+            depth: 0,
         };
         match read_docs(&mut r, first_only) {
             // Where libyaml is more lenient than yaml-rust2 in ways that cannot change the
@@ -198,10 +199,16 @@ struct Reader<'a> {
     text: &'a str,
     /// Anchor id → finished node; an id present with `None` is still being built.
     anchors: HashMap<usize, Option<Rc<Node>>>,
-    anchor_names: HashMap<usize, String>,
+    /// Anchor id → char index of its node, to recover the name for error messages.
+    anchor_at: HashMap<usize, usize>,
     /// A libyaml-compatible fix for the error just hit (see [`read_stream`]).
     patch: Option<Patch>,
+    depth: usize,
 }
+
+/// Nesting limit for collections (go-yaml allows 10000; recursion here must fit a thread's
+/// stack, and real documents stay far below this).
+const MAX_DEPTH: usize = 400;
 
 /// Text fixes that make yaml-rust2 accept what libyaml accepts, with the same meaning.
 #[derive(Clone, Copy)]
@@ -268,6 +275,18 @@ impl Reader<'_> {
     }
 
     fn node(&mut self, ev: Event, at: usize) -> Result<Rc<Node>, YamlError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(YamlError::decode(format!(
+                "exceeded max depth of {MAX_DEPTH}"
+            )));
+        }
+        let r = self.node_inner(ev, at);
+        self.depth -= 1;
+        r
+    }
+
+    fn node_inner(&mut self, ev: Event, at: usize) -> Result<Rc<Node>, YamlError> {
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
                 if matches!(style, TScalarStyle::DoubleQuoted) && self.text.contains("\\/") {
@@ -325,22 +344,22 @@ impl Reader<'_> {
     fn start_anchor(&mut self, id: usize, at: usize) {
         if id != 0 {
             self.anchors.insert(id, None);
-            self.anchor_names
-                .insert(id, anchor_name_near(self.text, at));
+            self.anchor_at.insert(id, at);
         }
     }
 
     fn finish_anchor(&mut self, id: usize, n: &Rc<Node>, at: usize) {
         if id != 0 {
-            self.anchor_names
-                .entry(id)
-                .or_insert_with(|| anchor_name_near(self.text, at));
+            self.anchor_at.entry(id).or_insert(at);
             self.anchors.insert(id, Some(n.clone()));
         }
     }
 
     fn name_of(&self, id: usize) -> String {
-        self.anchor_names.get(&id).cloned().unwrap_or_default()
+        self.anchor_at
+            .get(&id)
+            .map(|&at| anchor_name_near(self.text, at))
+            .unwrap_or_default()
     }
 }
 
@@ -489,6 +508,7 @@ enum GoVal {
 /// go-yaml v2's decoder state: alias recursion and the excessive-aliasing guard.
 #[derive(Default)]
 struct Decoder {
+    depth: usize,
     alias_depth: usize,
     decode_count: usize,
     alias_count: usize,
@@ -496,6 +516,18 @@ struct Decoder {
 
 impl Decoder {
     fn decode(&mut self, n: &Node) -> Result<GoVal, YamlError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(YamlError::decode(format!(
+                "exceeded max depth of {MAX_DEPTH}"
+            )));
+        }
+        let r = self.decode_inner(n);
+        self.depth -= 1;
+        r
+    }
+
+    fn decode_inner(&mut self, n: &Node) -> Result<GoVal, YamlError> {
         self.decode_count += 1;
         if self.alias_depth > 0 {
             self.alias_count += 1;
@@ -933,6 +965,19 @@ mod tests {
         assert_eq!(v[0]["m1"], json!({"a": 1, "b": 2}));
         assert_eq!(v[0]["m2"], json!({"a": 0, "b": 2}));
         assert_eq!(v[0]["m3"], json!({"a": 1, "b": 3, "c": 4}));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let ok = format!("{}x", "- ".repeat(300));
+        assert!(parse_documents(&ok).is_ok());
+        let deep = format!("{}x", "- ".repeat(5000));
+        assert!(parse_documents(&deep).is_err());
+        let mut chain = String::from("a0: &a0 [x]\n");
+        for i in 1..2000 {
+            chain.push_str(&format!("a{i}: &a{i} [*a{}]\n", i - 1));
+        }
+        assert!(parse_documents(&chain).is_err());
     }
 
     #[test]

@@ -646,3 +646,18 @@ fn key_order_matches_helm() {
         ["a_", "a1B", "a1b", "a1-", "a1_", "a2", "a10", "ab", "x9y", "x9.", "x10y"]
     );
 }
+
+#[test]
+fn cyclic_maps_print_nothing() {
+    // encoding/json reports "encountered a cycle" and Helm's toYaml swallows it.
+    let m = Value::empty_map();
+    if let Value::Map(inner) = &m {
+        inner.borrow_mut().insert("self".into(), m.clone());
+    }
+    assert_eq!(to_yaml(&m), "");
+    assert_eq!(to_yaml_pretty(&m), "");
+    assert!(to_toml(&m).starts_with("toml: "));
+    if let Value::Map(inner) = &m {
+        inner.borrow_mut().clear();
+    }
+}
