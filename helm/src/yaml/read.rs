@@ -376,6 +376,23 @@ fn scan_error(e: &ScanError, text: &str) -> YamlError {
     } else if msg == "a block scalar content cannot start with a tab" {
         msg = "found a tab character where an indentation space is expected".into();
         line_shift = 1;
+    } else if msg == "illegal placement of ':' indicator" {
+        // An unclosed flow collection ran into a block mapping key: libyaml's parser reports
+        // the missing separator of the innermost open collection.
+        let mut open = Vec::new();
+        for c in text.chars().take(e.marker().index()) {
+            match c {
+                '[' | '{' => open.push(c),
+                ']' | '}' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        msg = match open.last() {
+            Some('{') => "did not find expected ',' or '}'".into(),
+            _ => "did not find expected ',' or ']'".into(),
+        };
     } else if msg == "\"-\" is only valid inside a block" {
         msg = "did not find expected node content".into();
     } else if msg == "expected ',' or ']'" {
