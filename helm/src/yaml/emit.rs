@@ -78,13 +78,13 @@ struct Emitter {
     indents: Vec<i64>,
     whitespace: bool,
     indention: bool,
+    /// Always 0 here: only empty collections are written in flow style, and they hold no
+    /// scalars. Kept so the scalar rules read like libyaml's.
     flow_level: u32,
     best_width: usize,
     // Context flags of the node being emitted (libyaml's *_context fields).
     mapping_ctx: bool,
     simple_key_ctx: bool,
-    /// v3 only: whether the enclosing state is a block sequence item (its indentation rule).
-    in_seq_item: bool,
     decode_depth: usize,
 }
 
@@ -108,7 +108,6 @@ impl Emitter {
             best_width: if flavor == Flavor::V2 { 80 } else { usize::MAX },
             mapping_ctx: false,
             simple_key_ctx: false,
-            in_seq_item: false,
             decode_depth: 0,
         }
     }
@@ -161,11 +160,9 @@ impl Emitter {
         if self.indent < 0 {
             self.indent = if flow { BEST_INDENT } else { 0 };
         } else if !indentless {
-            if self.flavor == Flavor::V3 && !self.in_seq_item {
-                self.indent = BEST_INDENT * ((self.indent + BEST_INDENT) / BEST_INDENT);
-            } else {
-                self.indent += BEST_INDENT;
-            }
+            // go-yaml v3 rounds up to a multiple of the indent outside sequence items; with
+            // indent 2 every level is already even, so both flavours simply add 2.
+            self.indent += BEST_INDENT;
         }
     }
 
@@ -276,14 +273,11 @@ impl Emitter {
             Flavor::V3 => false,
         };
         self.increase_indent(false, indentless);
-        let outer_seq = self.in_seq_item;
         for item in items {
             self.write_indent();
             self.write_indicator("-", true, false, true);
-            self.in_seq_item = true;
             self.node(item, false, false)?;
         }
-        self.in_seq_item = outer_seq;
         self.pop_indent();
         Ok(())
     }
@@ -294,9 +288,7 @@ impl Emitter {
             return Ok(());
         }
         self.increase_indent(false, false);
-        let outer_seq = self.in_seq_item;
         for (k, v) in entries {
-            self.in_seq_item = false;
             self.write_indent();
             let key = self.string_scalar(k);
             let a = analyze(k, self.flavor);
@@ -315,7 +307,6 @@ impl Emitter {
             }
             self.node(v, true, false)?;
         }
-        self.in_seq_item = outer_seq;
         self.pop_indent();
         Ok(())
     }
@@ -323,8 +314,6 @@ impl Emitter {
     fn empty_flow(&mut self, open: &str, close: &str) {
         self.write_indicator(open, true, true, false);
         self.increase_indent(true, false);
-        self.flow_level += 1;
-        self.flow_level -= 1;
         self.pop_indent();
         self.write_indicator(close, false, false, false);
     }
