@@ -460,6 +460,51 @@ fn to_toml_of_template_values_matches_helm() {
 }
 
 #[test]
+fn to_toml_tables_and_quoting_match_helm() {
+    let l = Value::list;
+    let inner = map(vec![
+        ("c.d", Value::Int(1)),
+        (
+            "e",
+            l(vec![
+                map(vec![("f", Value::Int(1))]),
+                map(vec![(
+                    "g",
+                    l(vec![Value::Int(1), map(vec![("h", Value::Int(2))])]),
+                )]),
+            ]),
+        ),
+    ]);
+    let cases: Vec<(Value, &str)> = vec![
+        (map(vec![("a", Value::Nil)]), ""),
+        (map(vec![("a", l(vec![]))]), "a = []\n"),
+        (map(vec![("a", Value::empty_map())]), "[a]\n"),
+        (
+            map(vec![("a b", inner)]),
+            "[\"a b\"]\n  \"c.d\" = 1\n\n  [[\"a b\".e]]\n    f = 1\n\n  [[\"a b\".e]]\n    g = [1, {h = 2}]\n",
+        ),
+        (
+            map(vec![("s", Value::from("line\nnext\ttab\u{7f}"))]),
+            "s = \"line\\nnext\\ttab\\u007f\"\n",
+        ),
+        (Value::Int(3), "3"),
+        (
+            l(vec![l(vec![map(vec![("a", Value::Int(1))])])]),
+            "[[{a = 1}]]",
+        ),
+    ];
+    for (v, want) in cases {
+        assert_eq!(to_toml(&v), want, "{v:?}");
+    }
+    let mut fm = crate::funcs::FuncMap::new();
+    register(&mut fm);
+    assert_eq!(
+        fm.get("toToml").unwrap()(&[Value::Nil]).unwrap_err().0,
+        "reflect: call of reflect.Value.Type on zero Value"
+    );
+}
+
+#[test]
 fn functions_follow_helm_error_conventions() {
     let mut fm = crate::funcs::FuncMap::new();
     register(&mut fm);
