@@ -195,7 +195,14 @@ mod tests {
         for (doc, want) in cases {
             assert_eq!(parse_values(doc).unwrap_err().to_string(), want, "{doc:?}");
         }
-        assert_eq!(parse_values("a: b\n  c: d").unwrap_err().line, 2);
+        // The position is the real one even where go-yaml's printed number is not.
+        let e = parse_values("a: b\n  c: d").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 4));
+        let e = parse_values("a:\n  b: 1\n c: 2").unwrap_err();
+        assert_eq!(e.to_string(), "yaml: line 2: did not find expected key");
+        assert_eq!(e.line, 3);
+        let e = parse_values("a: b: c").unwrap_err();
+        assert_eq!((e.line, e.to_string().contains("line")), (1, false));
     }
 
     #[test]

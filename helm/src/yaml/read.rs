@@ -64,8 +64,9 @@ pub(super) fn read_stream(
                     None if matches!(r.patch, Some(Patch::IndentQuoted(..))) => {
                         let lines = t.matches('\n').count();
                         return Err(YamlError {
-                            line: if lines == 0 { 0 } else { lines + 1 },
+                            line: lines + 1,
                             col: 0,
+                            go_line: if lines == 0 { 0 } else { lines + 1 },
                             message: "found unexpected end of stream".into(),
                             kind: super::ErrorKind::Yaml,
                         });
@@ -292,8 +293,9 @@ fn yaml11_escapes(text: &str, at: usize) -> Result<(), YamlError> {
             b'\\' if bytes.get(i + 1) == Some(&b'/') => {
                 let zero_based = text[..i].matches('\n').count();
                 return Err(YamlError {
-                    line: if zero_based == 0 { 0 } else { zero_based + 1 },
+                    line: zero_based + 1,
                     col: 0,
+                    go_line: if zero_based == 0 { 0 } else { zero_based + 1 },
                     message: "found unknown escape character".into(),
                     kind: super::ErrorKind::Yaml,
                 });
@@ -414,8 +416,9 @@ fn scan_error(e: &ScanError, text: &str) -> YamlError {
         0
     };
     YamlError {
-        line,
+        line: e.marker().line(),
         col: e.marker().col() + 1,
+        go_line: line,
         message: msg,
         kind: super::ErrorKind::Yaml,
     }
