@@ -1,16 +1,13 @@
-//! Reading YAML as Helm does: `yaml-rust2` events, then go-yaml v2's decoding rules (YAML 1.1
-//! implicit types, merge keys, aliases, last-duplicate-wins) and `sigs.k8s.io/yaml`'s conversion
-//! to JSON-shaped data (non-string keys become strings, NaN/Inf are JSON errors).
+//! Reading YAML as Helm does — the public entry points. Text becomes node trees in [`super::read`],
+//! go-yaml v2 decodes them in [`super::decode`] (YAML 1.1 implicit types, merge keys, aliases,
+//! last duplicate wins), then `sigs.k8s.io/yaml`'s conversion to JSON-shaped data applies
+//! (non-string keys become strings, NaN/Inf are JSON errors).
 
-use std::collections::HashMap;
-use std::rc::Rc;
+use serde_json::Value as Json;
 
-use base64::Engine as _;
-use serde_json::{Map as JsonMap, Number, Value as Json};
-use yaml_rust2::parser::{Event, Parser, Tag};
-use yaml_rust2::scanner::{ScanError, TScalarStyle};
-
-use super::resolve::{format_float32_g, resolve_plain, Resolved};
+use super::decode::{check_json, to_json, to_value, Decoder, GoVal};
+use super::read::read_stream;
+use super::resolve::format_float32_g;
 use super::YamlError;
 use crate::value::{Map, Value};
 
@@ -38,523 +35,64 @@ pub fn parse_values(text: &str) -> Result<Value, YamlError> {
 /// `sigs.k8s.io/yaml.Unmarshal(text, &map[string]interface{})` for the first document; `go_type`
 /// names the target in the JSON type error (`map[string]interface {}` for `fromYaml`).
 pub fn unmarshal_into_map(text: &str, go_type: &str) -> Result<Map, YamlError> {
-    match first_document_json(text)? {
-        Json::Null => Ok(Map::new()),
-        Json::Object(o) => Ok(o
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from_json(v)))
-            .collect()),
-        other => Err(type_error(&other, go_type)),
+    match first_document(text)? {
+        GoVal::Nil => Ok(Map::new()),
+        GoVal::Map(m) => m.into_iter().map(|(k, v)| Ok((k, to_value(v)?))).collect(),
+        other => {
+            check_json(&other)?;
+            Err(type_error(&other, go_type))
+        }
     }
 }
 
 /// `sigs.k8s.io/yaml.Unmarshal(text, &[]interface{})` for the first document.
 pub fn unmarshal_into_list(text: &str) -> Result<Vec<Value>, YamlError> {
-    match first_document_json(text)? {
-        Json::Null => Ok(Vec::new()),
-        Json::Array(a) => Ok(a.iter().map(Value::from_json).collect()),
-        other => Err(type_error(&other, "[]interface {}")),
+    match first_document(text)? {
+        GoVal::Nil => Ok(Vec::new()),
+        GoVal::Seq(a) => a.into_iter().map(to_value).collect(),
+        other => {
+            check_json(&other)?;
+            Err(type_error(&other, "[]interface {}"))
+        }
     }
 }
 
-fn first_document_json(text: &str) -> Result<Json, YamlError> {
+/// What a Go `string` struct field receives from `sigs.k8s.io/yaml.Unmarshal` for a parsed
+/// scalar (Chart.yaml's `appVersion: 1.10` reads as "1.1"): numbers and bools are turned into
+/// text first, floats with `FormatFloat(f, 'g', -1, 32)`. `None` for null and collections.
+pub fn go_string_field(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Number(n) => Some(match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(u)) => u.to_string(),
+            _ => format_float32_g(n.as_f64().unwrap_or(0.0)),
+        }),
+        _ => None,
+    }
+}
+
+fn first_document(text: &str) -> Result<GoVal, YamlError> {
     let docs = read_stream(text, true)?;
     match docs.first() {
-        Some(Some(n)) => to_json(Decoder::default().decode(n)?),
-        _ => Ok(Json::Null),
+        Some(Some(n)) => Decoder::default().decode(n),
+        _ => Ok(GoVal::Nil),
     }
 }
 
-fn type_error(v: &Json, go_type: &str) -> YamlError {
+fn type_error(v: &GoVal, go_type: &str) -> YamlError {
     let kind = match v {
-        Json::Array(_) => "array",
-        Json::Object(_) => "object",
-        Json::String(_) => "string",
-        Json::Number(_) => "number",
-        Json::Bool(_) => "bool",
-        Json::Null => "null",
+        GoVal::Seq(_) => "array",
+        GoVal::Map(_) => "object",
+        GoVal::Str(_) => "string",
+        GoVal::Int(_) | GoVal::Uint(_) | GoVal::Float(_) => "number",
+        GoVal::Bool(_) => "bool",
+        GoVal::Nil => "null",
     };
     YamlError::unmarshal(format!(
         "json: cannot unmarshal {kind} into Go value of type {go_type}"
     ))
-}
-
-/// A YAML node as go-yaml's parser builds it.
-#[derive(Debug)]
-enum Node {
-    Scalar {
-        value: String,
-        /// Plain style without a tag (go-yaml's `implicit`).
-        plain: bool,
-        /// Short tag (`!!int`, `!foo`), `None` when untagged.
-        tag: Option<String>,
-    },
-    Seq(Vec<Rc<Node>>),
-    Map(Vec<(Rc<Node>, Rc<Node>)>),
-    Alias(Rc<Node>),
-}
-
-/// Reads every document (or only the first) into node trees; `None` for an empty document.
-fn read_stream(text: &str, first_only: bool) -> Result<Vec<Option<Rc<Node>>>, YamlError> {
-    let mut r = Reader {
-        parser: Parser::new_from_str(text),
-        text,
-        anchors: HashMap::new(),
-        anchor_names: HashMap::new(),
-    };
-    let mut docs = Vec::new();
-    loop {
-        let (ev, _) = r.next()?;
-        match ev {
-            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
-            Event::StreamEnd => break,
-            Event::DocumentStart => {
-                let (ev, mark) = r.next()?;
-                if matches!(ev, Event::DocumentEnd) {
-                    docs.push(None);
-                } else {
-                    let node = r.node(ev, mark.index())?;
-                    docs.push(Some(node));
-                }
-                r.anchors.clear();
-                if first_only {
-                    break;
-                }
-            }
-            other => {
-                let node = r.node(other, 0)?;
-                docs.push(Some(node));
-            }
-        }
-    }
-    Ok(docs)
-}
-
-struct Reader<'a> {
-    parser: Parser<std::str::Chars<'a>>,
-    text: &'a str,
-    /// Anchor id → finished node; an id present with `None` is still being built.
-    anchors: HashMap<usize, Option<Rc<Node>>>,
-    anchor_names: HashMap<usize, String>,
-}
-
-impl Reader<'_> {
-    fn next(&mut self) -> Result<(Event, yaml_rust2::scanner::Marker), YamlError> {
-        self.parser
-            .next_token()
-            .map_err(|e| scan_error(&e, self.text))
-    }
-
-    fn node(&mut self, ev: Event, at: usize) -> Result<Rc<Node>, YamlError> {
-        match ev {
-            Event::Scalar(value, style, anchor, tag) => {
-                let tag = short_tag(tag);
-                let plain = matches!(style, TScalarStyle::Plain) && tag.is_none();
-                let n = Rc::new(Node::Scalar { value, plain, tag });
-                self.finish_anchor(anchor, &n, at);
-                Ok(n)
-            }
-            Event::Alias(id) => match self.anchors.get(&id) {
-                Some(Some(n)) => Ok(Rc::new(Node::Alias(n.clone()))),
-                Some(None) => Err(YamlError::decode(format!(
-                    "anchor '{}' value contains itself",
-                    self.name_of(id)
-                ))),
-                None => Err(YamlError::decode("unknown anchor referenced")),
-            },
-            Event::SequenceStart(anchor, _) => {
-                self.start_anchor(anchor, at);
-                let mut items = Vec::new();
-                loop {
-                    let (ev, mark) = self.next()?;
-                    if matches!(ev, Event::SequenceEnd) {
-                        break;
-                    }
-                    items.push(self.node(ev, mark.index())?);
-                }
-                let n = Rc::new(Node::Seq(items));
-                self.finish_anchor(anchor, &n, at);
-                Ok(n)
-            }
-            Event::MappingStart(anchor, _) => {
-                self.start_anchor(anchor, at);
-                let mut entries = Vec::new();
-                loop {
-                    let (ev, mark) = self.next()?;
-                    if matches!(ev, Event::MappingEnd) {
-                        break;
-                    }
-                    let k = self.node(ev, mark.index())?;
-                    let (ev, mark) = self.next()?;
-                    let v = self.node(ev, mark.index())?;
-                    entries.push((k, v));
-                }
-                let n = Rc::new(Node::Map(entries));
-                self.finish_anchor(anchor, &n, at);
-                Ok(n)
-            }
-            other => Err(YamlError::decode(format!("unexpected event {other:?}"))),
-        }
-    }
-
-    fn start_anchor(&mut self, id: usize, at: usize) {
-        if id != 0 {
-            self.anchors.insert(id, None);
-            self.anchor_names
-                .insert(id, anchor_name_near(self.text, at));
-        }
-    }
-
-    fn finish_anchor(&mut self, id: usize, n: &Rc<Node>, at: usize) {
-        if id != 0 {
-            self.anchor_names
-                .entry(id)
-                .or_insert_with(|| anchor_name_near(self.text, at));
-            self.anchors.insert(id, Some(n.clone()));
-        }
-    }
-
-    fn name_of(&self, id: usize) -> String {
-        self.anchor_names.get(&id).cloned().unwrap_or_default()
-    }
-}
-
-/// The anchor name written before the node at char index `at` (`&name`), for error messages.
-fn anchor_name_near(text: &str, at: usize) -> String {
-    let prefix: String = text.chars().take(at + 1).collect();
-    match prefix.rfind('&') {
-        Some(i) => prefix[i + 1..]
-            .chars()
-            .take_while(|c| !c.is_whitespace() && !",[]{}".contains(*c))
-            .collect(),
-        None => String::new(),
-    }
-}
-
-fn short_tag(tag: Option<Tag>) -> Option<String> {
-    let t = tag?;
-    Some(match t.handle.as_str() {
-        "!!" | "tag:yaml.org,2002:" => format!("!!{}", t.suffix),
-        h => format!("{h}{}", t.suffix),
-    })
-}
-
-/// Messages go-yaml's (libyaml's) parser, rather than its scanner, produces: they report the
-/// 0-based line of the offending token, scanner errors the 1-based one.
-const PARSER_PROBLEMS: &[&str] = &[
-    "did not find expected key",
-    "did not find expected '-' indicator",
-    "did not find expected node content",
-    "did not find expected ',' or ']'",
-    "did not find expected ',' or '}'",
-    "did not find expected <document start>",
-];
-
-/// Converts a `yaml-rust2` error into go-yaml's wording and line convention.
-fn scan_error(e: &ScanError, text: &str) -> YamlError {
-    let info = e.info();
-    let mut msg = match info.find(", ") {
-        Some(i) if info.starts_with("while ") => info[i + 2..].to_string(),
-        _ => info.to_string(),
-    };
-    // libyaml notices these one line later than yaml-rust2 does (when the next line starts).
-    let mut line_shift = 0;
-    if msg.starts_with("unexpected character")
-        || msg.starts_with("tab")
-        || msg.starts_with("tabs disallowed")
-    {
-        msg = "found character that cannot start any token".into();
-    } else if msg == "found a tab" {
-        msg = "found a tab character that violates indentation".into();
-        line_shift = 1;
-    } else if msg == "simple key expect ':'" || msg == "simple key expected" {
-        msg = "could not find expected ':'".into();
-    } else if msg == "invalid trailing content after double-quoted scalar" {
-        msg = "could not find expected ':'".into();
-        line_shift = 1;
-    } else if msg == "expected ',' or ']'" {
-        msg = "did not find expected ',' or ']'".into();
-    } else if msg == "found unknown anchor" {
-        let name: String = text
-            .chars()
-            .skip(e.marker().index() + 1)
-            .take_while(|c| !c.is_whitespace() && !",[]{}".contains(*c))
-            .collect();
-        return YamlError::decode(format!("unknown anchor '{name}' referenced"));
-    }
-    let zero_based = (e.marker().line() + line_shift).saturating_sub(1);
-    let line = if PARSER_PROBLEMS.contains(&msg.as_str()) {
-        zero_based
-    } else if zero_based != 0 {
-        zero_based + 1
-    } else {
-        0
-    };
-    YamlError {
-        line,
-        col: e.marker().col() + 1,
-        message: msg,
-        kind: super::ErrorKind::Yaml,
-    }
-}
-
-/// A decoded value with go-yaml v2's Go types, before `sigs.k8s.io/yaml` turns it into JSON.
-#[derive(Debug, Clone)]
-enum GoVal {
-    Nil,
-    Bool(bool),
-    Int(i64),
-    Uint(u64),
-    Float(f64),
-    Str(String),
-    Seq(Vec<GoVal>),
-    /// String-keyed already (sigs.k8s.io/yaml's key conversion applied), in document order.
-    Map(JsonMap<String, Json>),
-}
-
-/// go-yaml v2's decoder state: alias recursion and the excessive-aliasing guard.
-#[derive(Default)]
-struct Decoder {
-    alias_depth: usize,
-    decode_count: usize,
-    alias_count: usize,
-}
-
-impl Decoder {
-    fn decode(&mut self, n: &Node) -> Result<GoVal, YamlError> {
-        self.decode_count += 1;
-        if self.alias_depth > 0 {
-            self.alias_count += 1;
-        }
-        if self.alias_count > 100
-            && self.decode_count > 1000
-            && self.alias_count as f64 / self.decode_count as f64
-                > allowed_alias_ratio(self.decode_count)
-        {
-            return Err(YamlError::decode("document contains excessive aliasing"));
-        }
-        match n {
-            Node::Scalar { value, plain, tag } => scalar(value, *plain, tag.as_deref()),
-            Node::Alias(target) => {
-                self.alias_depth += 1;
-                let r = self.decode(target);
-                self.alias_depth -= 1;
-                r
-            }
-            Node::Seq(items) => Ok(GoVal::Seq(
-                items
-                    .iter()
-                    .map(|i| self.decode(i))
-                    .collect::<Result<_, _>>()?,
-            )),
-            Node::Map(_) => {
-                let mut out = JsonMap::new();
-                self.mapping_into(n, &mut out)?;
-                Ok(GoVal::Map(out))
-            }
-        }
-    }
-
-    /// Decodes a mapping into `out` (which merges may already have filled): go-yaml v2 applies
-    /// entries in order, so a later key (merged or explicit) overwrites an earlier one.
-    fn mapping_into(&mut self, n: &Node, out: &mut JsonMap<String, Json>) -> Result<(), YamlError> {
-        let entries = match n {
-            Node::Map(e) => e,
-            Node::Alias(t) => {
-                self.alias_depth += 1;
-                let r = self.mapping_into(t, out);
-                self.alias_depth -= 1;
-                return r;
-            }
-            _ => return Err(YamlError::decode(WANT_MAP)),
-        };
-        for (k, v) in entries {
-            if is_merge(k) {
-                self.merge(v, out)?;
-                continue;
-            }
-            let key = self.decode(k)?;
-            let val = self.decode(v)?;
-            let key = key_string(&key, &val)?;
-            out.insert(key, to_json(val)?);
-        }
-        Ok(())
-    }
-
-    fn merge(&mut self, v: &Node, out: &mut JsonMap<String, Json>) -> Result<(), YamlError> {
-        match v {
-            Node::Map(_) => self.mapping_into(v, out),
-            Node::Alias(t) if matches!(**t, Node::Map(_)) => self.mapping_into(v, out),
-            Node::Seq(items) => {
-                // Earlier maps take precedence, so apply them last.
-                for item in items.iter().rev() {
-                    let ok = match &**item {
-                        Node::Map(_) => true,
-                        Node::Alias(t) => matches!(**t, Node::Map(_)),
-                        _ => false,
-                    };
-                    if !ok {
-                        return Err(YamlError::decode(WANT_MAP));
-                    }
-                    self.mapping_into(item, out)?;
-                }
-                Ok(())
-            }
-            _ => Err(YamlError::decode(WANT_MAP)),
-        }
-    }
-}
-
-const WANT_MAP: &str = "map merge requires map or sequence of maps as the value";
-
-fn allowed_alias_ratio(decode_count: usize) -> f64 {
-    const LOW: f64 = 400_000.0;
-    const HIGH: f64 = 4_000_000.0;
-    let c = decode_count as f64;
-    if c <= LOW {
-        0.99
-    } else if c >= HIGH {
-        0.10
-    } else {
-        0.99 - 0.89 * ((c - LOW) / (HIGH - LOW))
-    }
-}
-
-fn is_merge(k: &Node) -> bool {
-    match k {
-        Node::Scalar { value, plain, tag } => {
-            value == "<<" && (*plain || tag.as_deref() == Some("!!merge"))
-        }
-        _ => false,
-    }
-}
-
-/// go-yaml v2's `decoder.scalar` into `interface{}`.
-fn scalar(value: &str, plain: bool, tag: Option<&str>) -> Result<GoVal, YamlError> {
-    let resolved = match tag {
-        None if !plain => return Ok(GoVal::Str(value.to_string())),
-        None => resolve_plain(value),
-        Some("!!str") => return Ok(GoVal::Str(value.to_string())),
-        Some("!!binary") => {
-            let clean: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-            let data = base64::engine::general_purpose::STANDARD
-                .decode(clean)
-                .map_err(|_| YamlError::decode("!!binary value contains invalid base64 data"))?;
-            return Ok(GoVal::Str(String::from_utf8_lossy(&data).into_owned()));
-        }
-        Some(t @ ("!!int" | "!!float" | "!!bool" | "!!null" | "!!timestamp")) => {
-            let r = resolve_plain(value);
-            let rtag = tag_of(&r);
-            match (t, &r) {
-                _ if rtag == t => r,
-                ("!!float", Resolved::Int(i)) => Resolved::Float(*i as f64),
-                _ => {
-                    return Err(YamlError::decode(format!(
-                        "cannot decode {rtag} `{value}` as a {t}"
-                    )))
-                }
-            }
-        }
-        // Unknown and local tags leave the text as a string.
-        Some(_) => return Ok(GoVal::Str(value.to_string())),
-    };
-    Ok(match resolved {
-        Resolved::Null => GoVal::Nil,
-        Resolved::Bool(b) => GoVal::Bool(b),
-        Resolved::Int(i) => GoVal::Int(i),
-        Resolved::Uint(u) => GoVal::Uint(u),
-        Resolved::Float(f) => GoVal::Float(f),
-        // Timestamps reach interface{} as their text in go-yaml v2.
-        Resolved::Timestamp | Resolved::Str => GoVal::Str(value.to_string()),
-    })
-}
-
-fn tag_of(r: &Resolved) -> &'static str {
-    match r {
-        Resolved::Null => "!!null",
-        Resolved::Bool(_) => "!!bool",
-        Resolved::Int(_) | Resolved::Uint(_) => "!!int",
-        Resolved::Float(_) => "!!float",
-        Resolved::Timestamp => "!!timestamp",
-        Resolved::Str => "!!str",
-    }
-}
-
-/// sigs.k8s.io/yaml's key conversion: strings stay, ints print in decimal, floats as
-/// `FormatFloat(f, 'g', -1, 32)`, bools as `true`/`false`; anything else is an error.
-fn key_string(k: &GoVal, v: &GoVal) -> Result<String, YamlError> {
-    Ok(match k {
-        GoVal::Str(s) => s.clone(),
-        GoVal::Int(i) => i.to_string(),
-        GoVal::Float(f) => format_float32_g(*f),
-        GoVal::Bool(b) => b.to_string(),
-        GoVal::Seq(_) | GoVal::Map(_) => {
-            return Err(YamlError::decode(format!(
-                "invalid map key: {}",
-                go_sharp_v(k)
-            )))
-        }
-        GoVal::Nil => {
-            return Err(YamlError::bare(format!(
-                "unsupported map key of type: %!s(<nil>), key: <nil>, value: {}",
-                go_sharp_v(v)
-            )))
-        }
-        GoVal::Uint(u) => {
-            return Err(YamlError::bare(format!(
-                "unsupported map key of type: uint64, key: 0x{u:x}, value: {}",
-                go_sharp_v(v)
-            )))
-        }
-    })
-}
-
-/// Approximates Go's `%#v` of decoded YAML values, for error messages.
-fn go_sharp_v(v: &GoVal) -> String {
-    match v {
-        GoVal::Nil => "<nil>".into(),
-        GoVal::Bool(b) => b.to_string(),
-        GoVal::Int(i) => i.to_string(),
-        GoVal::Uint(u) => format!("0x{u:x}"),
-        GoVal::Float(f) => crate::value::format_float_g(*f),
-        GoVal::Str(s) => crate::value::go_quote(s),
-        GoVal::Seq(items) => format!(
-            "[]interface {{}}{{{}}}",
-            items.iter().map(go_sharp_v).collect::<Vec<_>>().join(", ")
-        ),
-        GoVal::Map(_) => "map[string]interface {}{...}".into(),
-    }
-}
-
-/// `json.Marshal` of the converted value, read back with numbers kept exact: integral floats
-/// print without a point and so come back as integers; NaN and ±Inf are marshal errors.
-fn to_json(v: GoVal) -> Result<Json, YamlError> {
-    Ok(match v {
-        GoVal::Nil => Json::Null,
-        GoVal::Bool(b) => Json::Bool(b),
-        GoVal::Int(i) => Json::from(i),
-        GoVal::Uint(u) => Json::from(u),
-        GoVal::Float(f) => {
-            if !f.is_finite() {
-                return Err(YamlError::bare(format!(
-                    "json: unsupported value: {}",
-                    crate::value::format_float_g(f)
-                )));
-            }
-            if f.fract() == 0.0 && f.abs() < 1e21 && !(f == 0.0 && f.is_sign_negative()) {
-                if f >= i64::MIN as f64 && f < i64::MAX as f64 {
-                    return Ok(Json::from(f as i64));
-                }
-                if f >= 0.0 && f < u64::MAX as f64 {
-                    return Ok(Json::from(f as u64));
-                }
-            }
-            Number::from_f64(f).map_or(Json::Null, Json::Number)
-        }
-        GoVal::Str(s) => Json::String(s),
-        GoVal::Seq(items) => Json::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?),
-        GoVal::Map(m) => Json::Object(m),
-    })
 }
 
 #[cfg(test)]
@@ -639,6 +177,7 @@ mod tests {
             ),
             ("{a: 1", "yaml: line 1: did not find expected ',' or '}'"),
             ("a: 'x", "yaml: found unexpected end of stream"),
+            ("a: 'x\nb", "yaml: line 2: found unexpected end of stream"),
             ("a: *nope", "yaml: unknown anchor 'nope' referenced"),
             ("a: &x [*x]", "yaml: anchor 'x' value contains itself"),
             (
@@ -647,12 +186,58 @@ mod tests {
             ),
             ("a: !!int abc", "yaml: cannot decode !!str `abc` as a !!int"),
             ("a: b\nc", "yaml: line 3: could not find expected ':'"),
+            (
+                "a: 'ok\\/'\nb: \"x\\/\"",
+                "yaml: line 2: found unknown escape character",
+            ),
             ("x: .inf", "json: unsupported value: +Inf"),
         ];
         for (doc, want) in cases {
             assert_eq!(parse_values(doc).unwrap_err().to_string(), want, "{doc:?}");
         }
-        assert_eq!(parse_values("a: b\n  c: d").unwrap_err().line, 2);
+        // The position is the real one even where go-yaml's printed number is not.
+        let e = parse_values("a: b\n  c: d").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 4));
+        let e = parse_values("a:\n  b: 1\n c: 2").unwrap_err();
+        assert_eq!(e.to_string(), "yaml: line 2: did not find expected key");
+        assert_eq!(e.line, 3);
+        let e = parse_values("a: b: c").unwrap_err();
+        assert_eq!((e.line, e.to_string().contains("line")), (1, false));
+    }
+
+    #[test]
+    fn string_fields_coerce_like_sigs_yaml() {
+        // Checked against Helm's `.Chart.AppVersion` for the same Chart.yaml values.
+        let cases = [
+            ("1.10", "1.1"),
+            ("1e3", "1000"),
+            ("3.14159265", "3.1415927"),
+            ("true", "true"),
+            ("0x1F", "31"),
+            ("123456789", "123456789"),
+            ("1.0", "1"),
+            ("yes", "true"),
+        ];
+        for (text, want) in cases {
+            let doc = parse_documents(&format!("v: {text}")).unwrap();
+            assert_eq!(
+                go_string_field(&doc[0]["v"]).as_deref(),
+                Some(want),
+                "{text}"
+            );
+        }
+        let doc = parse_documents("v: ~").unwrap();
+        assert_eq!(go_string_field(&doc[0]["v"]), None);
+    }
+
+    #[test]
+    fn lenient_where_libyaml_is() {
+        let v = parse_documents("a:\n  b: 'x\ny'\n  c:\t\"p\n\n q\"\n").unwrap();
+        assert_eq!(v[0], json!({"a": {"b": "x y", "c": "p\nq"}}));
+        assert_eq!(
+            parse_documents("\u{feff}k: v").unwrap()[0],
+            json!({"k": "v"})
+        );
     }
 
     #[test]
@@ -666,6 +251,19 @@ mod tests {
         assert_eq!(v[0]["m1"], json!({"a": 1, "b": 2}));
         assert_eq!(v[0]["m2"], json!({"a": 0, "b": 2}));
         assert_eq!(v[0]["m3"], json!({"a": 1, "b": 3, "c": 4}));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let ok = format!("{}x", "- ".repeat(300));
+        assert!(parse_documents(&ok).is_ok());
+        let deep = format!("{}x", "- ".repeat(5000));
+        assert!(parse_documents(&deep).is_err());
+        let mut chain = String::from("a0: &a0 [x]\n");
+        for i in 1..2000 {
+            chain.push_str(&format!("a{i}: &a{i} [*a{}]\n", i - 1));
+        }
+        assert!(parse_documents(&chain).is_err());
     }
 
     #[test]

@@ -45,7 +45,11 @@ pub fn resolve_plain(s: &str) -> Resolved {
             if is_timestamp(s) {
                 return Resolved::Timestamp;
             }
-            let plain: String = s.chars().filter(|&c| c != '_').collect();
+            let plain: std::borrow::Cow<str> = if s.contains('_') {
+                s.replace('_', "").into()
+            } else {
+                s.into()
+            };
             if let Some(i) = go_parse_int(&plain) {
                 return Resolved::Int(i);
             }
