@@ -68,6 +68,10 @@ pub(crate) struct Exec<'s> {
     depth: usize,
 }
 
+fn grow<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
+}
+
 /// Go's `evalArg`/`validateType` wording for an argument of the wrong type.
 fn arg_type_message(node: Option<&Arg>, expected: &str, got: &str) -> String {
     let literal_kind = match expected {
@@ -186,9 +190,10 @@ impl<'s> Exec<'s> {
                         self.print_value(&v);
                     }
                 }
-                Node::If(b) => self.walk_if_with(f, dot, b, false)?,
-                Node::With(b) => self.walk_if_with(f, dot, b, true)?,
-                Node::Range(b) => self.walk_range(f, dot, b)?,
+                // Nested control structures recurse; grow the stack rather than overflow.
+                Node::If(b) => grow(|| self.walk_if_with(f, dot, b, false))?,
+                Node::With(b) => grow(|| self.walk_if_with(f, dot, b, true))?,
+                Node::Range(b) => grow(|| self.walk_range(f, dot, b))?,
                 Node::Template(t) => self.walk_template(f, dot, t)?,
                 Node::Break => return Err(Flow::Break),
                 Node::Continue => return Err(Flow::Continue),
@@ -492,7 +497,7 @@ impl<'s> Exec<'s> {
             Arg::Ident { .. } => self.eval_function(f, dot, first, At::Cmd(cmd), rest, final_),
             Arg::Pipe(p) => {
                 self.not_a_function(f, &cmd.args, &final_)?;
-                self.eval_pipeline(f, dot, p)
+                grow(|| self.eval_pipeline(f, dot, p))
             }
             Arg::Variable { name, fields, .. } => {
                 f.at = At::Arg(first);
@@ -675,7 +680,7 @@ impl<'s> Exec<'s> {
                 }
                 self.eval_field_chain(f, dot, v, iface, arg, fields, &[], None)
             }
-            Arg::Pipe(p) => self.eval_pipeline(f, dot, p),
+            Arg::Pipe(p) => grow(|| self.eval_pipeline(f, dot, p)),
             Arg::Ident { .. } => self.eval_function(f, dot, arg, At::Arg(arg), &[], None),
             Arg::Chain { node, fields, .. } => {
                 let recv = self.eval_chain_receiver(f, dot, arg, node)?;

@@ -484,3 +484,18 @@ fn corpus_templates_parse() {
     println!("parsed {} corpus templates", files.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Go accepts up to 10000 nested parentheses and any depth of control structures; parsing,
+/// executing and dropping such trees must not overflow the (2 MiB test-thread) stack.
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let depth = 9999;
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(depth), ")".repeat(depth));
+    assert_eq!(run(&parens).unwrap(), "1");
+    let ifs = format!(
+        "{}x{}",
+        "{{ if true }}".repeat(depth),
+        "{{ end }}".repeat(depth)
+    );
+    assert_eq!(run(&ifs).unwrap(), "x");
+}
