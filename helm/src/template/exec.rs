@@ -51,6 +51,22 @@ struct Frame<'t> {
     at: At<'t>,
 }
 
+/// A string argument: borrowed from a literal in the tree, or a computed value.
+enum StrArg<'t> {
+    Lit(&'t str),
+    Val(Rc<str>),
+}
+
+impl std::ops::Deref for StrArg<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            StrArg::Lit(s) => s,
+            StrArg::Val(s) => s,
+        }
+    }
+}
+
 /// A `tpl` string parsed once per execution.
 struct TplParse {
     main: Arc<Tree>,
@@ -697,9 +713,9 @@ impl<'s> Exec<'s> {
     }
 
     /// An argument bound to a Go `string` parameter, with `evalArg`/`validateType`'s errors.
-    fn string_arg<'t>(&mut self, f: &mut Frame<'t>, dot: &Value, arg: &'t Arg) -> R<Rc<str>> {
+    fn string_arg<'t>(&mut self, f: &mut Frame<'t>, dot: &Value, arg: &'t Arg) -> R<StrArg<'t>> {
         match arg {
-            Arg::Str { value, .. } => Ok(Rc::from(&**value)),
+            Arg::Str { value, .. } => Ok(StrArg::Lit(value)),
             Arg::Number { .. } | Arg::Bool(..) => {
                 f.at = At::Arg(arg);
                 Err(self.err(f, format!("expected string; found {arg}")))
@@ -715,9 +731,9 @@ impl<'s> Exec<'s> {
         }
     }
 
-    fn string_value(&self, f: &Frame<'_>, v: Value) -> R<Rc<str>> {
+    fn string_value<'t>(&self, f: &Frame<'_>, v: Value) -> R<StrArg<'t>> {
         match v {
-            Value::Str(s) => Ok(s),
+            Value::Str(s) => Ok(StrArg::Val(s)),
             // Nils here come out of maps, i.e. typed `interface {}` in Go.
             Value::Nil => {
                 Err(self.err(f, "wrong type for value; expected string; got interface {}"))
@@ -846,7 +862,7 @@ impl<'s> Exec<'s> {
             Builtin::Lookup => 4,
             _ => 0,
         };
-        let mut strs: Vec<Rc<str>> = Vec::new();
+        let mut strs: Vec<StrArg<'t>> = Vec::new();
         let mut argv: Vec<Value> = Vec::with_capacity(n);
         let mut fin = final_;
         for i in 0..n {

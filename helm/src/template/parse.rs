@@ -718,7 +718,14 @@ fn number(tok: &Item<'_>) -> Result<Const, String> {
     }
     let cleaned = strip_underscores(text)
         .ok_or_else(|| format!("illegal number syntax: {}", crate::value::go_quote(text)))?;
-    match cleaned.parse::<f64>() {
+    let parsed = if cleaned.trim_start_matches(['+', '-']).starts_with("0x")
+        || cleaned.trim_start_matches(['+', '-']).starts_with("0X")
+    {
+        parse_hex_float(&cleaned).ok_or(())
+    } else {
+        cleaned.parse::<f64>().map_err(|_| ())
+    };
+    match parsed {
         Ok(f) if f.is_finite() => {
             if !text.contains(['.', 'e', 'E', 'p', 'P']) {
                 return Err(format!(
@@ -733,6 +740,33 @@ fn number(tok: &Item<'_>) -> Result<Const, String> {
             crate::value::go_quote(text)
         )),
     }
+}
+
+/// Go's hexadecimal floating-point literal: `0x1.8p3` = 1.5 × 2³.
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let body = &body[2..];
+    let (mant, exp) = body.split_once(['p', 'P'])?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int_part, frac_part) = mant.split_once('.').unwrap_or((mant, ""));
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int_part.chars() {
+        v = v * 16.0 + c.to_digit(16)? as f64;
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        v += c.to_digit(16)? as f64 * scale;
+        scale /= 16.0;
+    }
+    let v = v * 2f64.powi(exp);
+    Some(if neg { -v } else { v })
 }
 
 enum IntParse {
@@ -1004,6 +1038,8 @@ mod tests {
         assert_eq!(float("1e3"), Some(1000.0));
         assert_eq!(float("1.0"), Some(1.0));
         assert_eq!(float(".5"), Some(0.5));
+        assert_eq!(float("0x1p4"), Some(16.0));
+        assert_eq!(float("0x1.8p1"), Some(3.0));
         assert!(matches!(
             number(&item("18446744073709551615")),
             Ok(Const::Overflow)
