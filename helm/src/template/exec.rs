@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::ast::{Arg, Branch, Builtin, Callee, Command, Const, Node, Pipe, TemplateCall, Tree};
 use super::builtins;
-use super::error::{ErrorKind, TemplateError};
+use super::error::{ErrorCause, ErrorKind, TemplateError};
 use super::{ExecOptions, Templates};
 use crate::value::{go_quote, Value};
 
@@ -177,6 +177,7 @@ impl<'s> Exec<'s> {
                     message: msg.into(),
                     executing: f.tree.name.clone(),
                     context: None,
+                    cause: None,
                 }))
             }
             At::Arg(a) => (a.pos(), a.to_string()),
@@ -193,7 +194,18 @@ impl<'s> Exec<'s> {
             message: msg.into(),
             executing: f.tree.name.clone(),
             context: Some(context),
+            cause: None,
         }))
+    }
+
+    /// Go's `error calling NAME: %w`, at the command.
+    fn call_err<'t>(&self, f: &mut Frame<'t>, at: At<'t>, name: &str, cause: ErrorCause) -> Flow {
+        f.at = at;
+        let mut flow = self.err(f, format!("error calling {name}: {cause}"));
+        if let Flow::Err(e) = &mut flow {
+            e.cause = Some(cause);
+        }
+        flow
     }
 
     fn walk_list<'t>(&mut self, f: &mut Frame<'t>, dot: &Value, nodes: &'t [Node]) -> R<()> {
@@ -796,8 +808,7 @@ impl<'s> Exec<'s> {
                 return self.err(f, arg_type_message(node, expected, got));
             }
         }
-        f.at = cmd_at;
-        self.err(f, format!("error calling {name}: {msg}"))
+        self.call_err(f, cmd_at, name, ErrorCause::Message(msg))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -880,19 +891,20 @@ impl<'s> Exec<'s> {
                 }
             }
         }
-        let result: Result<Value, String> = match b {
+        let msg = |r: Result<Value, String>| r.map_err(ErrorCause::Message);
+        let result: Result<Value, ErrorCause> = match b {
             Builtin::Not => Ok(Value::Bool(!argv[0].truthy())),
-            Builtin::Len => builtins::len(&argv[0]),
-            Builtin::Index => builtins::index(&argv[0], &argv[1..]),
-            Builtin::Slice => builtins::slice(&argv[0], &argv[1..]),
-            Builtin::Call => Err(match &argv[0] {
+            Builtin::Len => msg(builtins::len(&argv[0])),
+            Builtin::Index => msg(builtins::index(&argv[0], &argv[1..])),
+            Builtin::Slice => msg(builtins::slice(&argv[0], &argv[1..])),
+            Builtin::Call => Err(ErrorCause::Message(match &argv[0] {
                 Value::Nil => "call of nil".to_string(),
                 v => format!(
                     "non-function {} of type {}",
                     args.first().map(|a| a.to_string()).unwrap_or_default(),
                     v.type_name()
                 ),
-            }),
+            })),
             Builtin::Print => Ok(Value::from(super::fmt::sprint(&argv))),
             Builtin::Println => Ok(Value::from(super::fmt::sprintln(&argv))),
             Builtin::Printf => Ok(Value::from(super::fmt::sprintf(&strs[0], &argv))),
@@ -905,40 +917,37 @@ impl<'s> Exec<'s> {
             Builtin::Urlquery => Ok(Value::from(builtins::query_escape(&builtins::eval_args(
                 &argv,
             )))),
-            Builtin::Eq => builtins::eq(&argv[0], &argv[1..]).map(Value::Bool),
-            Builtin::Ne => builtins::eq(&argv[0], &argv[1..]).map(|t| Value::Bool(!t)),
-            Builtin::Lt => builtins::lt(&argv[0], &argv[1]).map(Value::Bool),
-            Builtin::Le => builtins::le(&argv[0], &argv[1]).map(Value::Bool),
-            Builtin::Gt => builtins::le(&argv[0], &argv[1]).map(|t| Value::Bool(!t)),
-            Builtin::Ge => builtins::lt(&argv[0], &argv[1]).map(|t| Value::Bool(!t)),
+            Builtin::Eq => msg(builtins::eq(&argv[0], &argv[1..]).map(Value::Bool)),
+            Builtin::Ne => msg(builtins::eq(&argv[0], &argv[1..]).map(|t| Value::Bool(!t))),
+            Builtin::Lt => msg(builtins::lt(&argv[0], &argv[1]).map(Value::Bool)),
+            Builtin::Le => msg(builtins::le(&argv[0], &argv[1]).map(Value::Bool)),
+            Builtin::Gt => msg(builtins::le(&argv[0], &argv[1]).map(|t| Value::Bool(!t))),
+            Builtin::Ge => msg(builtins::lt(&argv[0], &argv[1]).map(|t| Value::Bool(!t))),
             Builtin::Include => {
                 let data = argv.pop().unwrap_or(Value::Nil);
                 self.include(&strs[0], data)
             }
             Builtin::Tpl => {
                 let data = argv.pop().unwrap_or(Value::Nil);
-                self.tpl(&strs[0], data)
+                self.tpl(&strs[0], data).map_err(ErrorCause::Message)
             }
-            Builtin::Lookup => self
+            Builtin::Lookup => msg(self
                 .opts
                 .host
-                .lookup(&strs[0], &strs[1], &strs[2], &strs[3]),
+                .lookup(&strs[0], &strs[1], &strs[2], &strs[3])),
             Builtin::And | Builtin::Or => unreachable!("handled above"),
         };
-        result.map_err(|msg| {
-            f.at = cmd_at;
-            self.err(f, format!("error calling {name}: {msg}"))
-        })
+        result.map_err(|cause| self.call_err(f, cmd_at, name, cause))
     }
 
     /// Helm's `include`: executes a named template into a string.
-    fn include(&mut self, name: &str, data: Value) -> Result<Value, String> {
+    fn include(&mut self, name: &str, data: Value) -> Result<Value, ErrorCause> {
         match self.include_counts.get_mut(name) {
             Some(v) => {
                 if *v > MAX_INCLUDE_NESTING {
-                    return Err(format!(
+                    return Err(ErrorCause::Message(format!(
                         "rendering template has a nested reference name: {name}: unable to execute template"
-                    ));
+                    )));
                 }
                 *v += 1;
             }
@@ -954,13 +963,13 @@ impl<'s> Exec<'s> {
     }
 
     /// Go's `ExecuteTemplate` into a string (shares the output buffer, then splits it off).
-    pub fn execute_named(&mut self, name: &str, data: Value) -> Result<String, String> {
+    pub fn execute_named(&mut self, name: &str, data: Value) -> Result<String, ErrorCause> {
         let Some(tree) = self.lookup(name) else {
-            return Err(format!(
+            return Err(ErrorCause::Message(format!(
                 "template: no template {} associated with template {}",
                 quote(name),
                 quote(ROOT_NAME)
-            ));
+            )));
         };
         let start = self.out.len();
         // `include` starts a fresh Go state, so template depth restarts too.
@@ -971,7 +980,7 @@ impl<'s> Exec<'s> {
             Ok(()) => Ok(self.out.split_off(start)),
             Err(e) => {
                 self.out.truncate(start);
-                Err(e.to_string())
+                Err(ErrorCause::Template(e))
             }
         }
     }

@@ -18,7 +18,7 @@ mod tests;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use error::{ErrorKind, TemplateError};
+pub use error::{ErrorCause, ErrorKind, TemplateError};
 pub use fmt::{sprint, sprintf, sprintln};
 
 use crate::funcs::FuncMap;
@@ -147,6 +147,7 @@ pub fn execute(
             ),
             executing: String::new(),
             context: None,
+            cause: None,
         }),
         Some(tree) => {
             ex.out.reserve(tree.text.len());
