@@ -77,8 +77,9 @@ impl Templates {
     /// Parses `text` as template `name` and adds it and its `define`s to the set (a later
     /// definition of the same name replaces the earlier one, as in Go's AddParseTree, except
     /// that an empty body never replaces a non-empty one).
+    #[allow(clippy::result_large_err)] // the agreed contract; errors are rare and cold
     pub fn parse(&mut self, name: &str, text: &str, funcs: &FuncMap) -> Result<(), TemplateError> {
-        let trees = parse::parse(name, text, funcs)?;
+        let trees = parse::parse(name, text, funcs).map_err(|e| *e)?;
         for tree in trees {
             if tree.is_empty() && self.trees.contains_key(&tree.name) {
                 continue;
@@ -127,6 +128,7 @@ pub struct ExecOptions<'a> {
 
 /// Executes template `name` of `set` with `data` as `.` and `$`; returns the output with Go's
 /// `<no value>` left in place (Helm's chart layer strips it).
+#[allow(clippy::result_large_err)] // the agreed contract; errors are rare and cold
 pub fn execute(
     set: &Templates,
     name: &str,

@@ -8,7 +8,7 @@ use super::error::TemplateError;
 use super::lexer::{lex, Item, ItemType};
 use crate::funcs::FuncMap;
 
-type PResult<T> = Result<T, TemplateError>;
+type PResult<T> = Result<T, Box<TemplateError>>;
 
 /// Go's `maxStackDepth` for nested parenthesized pipelines.
 const MAX_PAREN_DEPTH: usize = 10_000;
@@ -67,9 +67,9 @@ pub(crate) fn parse(name: &str, text: &str, funcs: &FuncMap) -> PResult<Vec<Tree
 }
 
 impl<'a> Parser<'a, '_> {
-    fn errorf(&self, msg: impl Into<String>) -> TemplateError {
+    fn errorf(&self, msg: impl Into<String>) -> Box<TemplateError> {
         let line = self.items[self.furthest.min(self.items.len() - 1)].line;
-        TemplateError::parse(&self.parse_name, line, msg)
+        Box::new(TemplateError::parse(&self.parse_name, line, msg))
     }
 
     fn next(&mut self) -> Item<'a> {
@@ -104,7 +104,7 @@ impl<'a> Parser<'a, '_> {
         it
     }
 
-    fn unexpected(&self, token: &Item<'_>, context: &str) -> TemplateError {
+    fn unexpected(&self, token: &Item<'_>, context: &str) -> Box<TemplateError> {
         if token.typ == ItemType::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != token.line {
