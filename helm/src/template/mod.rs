@@ -3,6 +3,26 @@
 //!
 //! Parse once into a [`Templates`] set (immutable, `Send + Sync`), then [`execute`] any template
 //! of it many times. Execution writes into one output buffer and shares values by `Rc`.
+//!
+//! ```
+//! use syncd_helm::funcs::FuncMap;
+//! use syncd_helm::template::{execute, ExecOptions, NoCluster, Templates};
+//! use syncd_helm::Value;
+//!
+//! let funcs = FuncMap::new();
+//! let mut set = Templates::new();
+//! set.parse("c/templates/_h.tpl", r#"{{ define "name" }}app-{{ . }}{{ end }}"#, &funcs).unwrap();
+//! set.parse("c/templates/x.yaml", r#"name: {{ include "name" .n | printf "%q" }}"#, &funcs).unwrap();
+//! let data = Value::from_json(&serde_json::json!({"n": "web"}));
+//! let opts = ExecOptions { funcs: &funcs, host: &NoCluster, strict: false };
+//! assert_eq!(execute(&set, "c/templates/x.yaml", &data, &opts).unwrap(), r#"name: "app-web""#);
+//! ```
+//!
+//! Library functions report errors as [`FuncError`](crate::funcs::FuncError)s, shown as Go does
+//! (`error calling NAME: MSG`); argument count and type mistakes that Go's reflection would catch
+//! before the call should be built with [`arg_count_error`] and [`arg_type_error`] so they read
+//! exactly like Go's. [`TemplateError`]'s `Display` is Go's `err.Error()`;
+//! [`TemplateError::helm_message`] is what Helm v4 prints for it.
 
 mod ast;
 mod builtins;
@@ -118,7 +138,8 @@ impl Host for NoCluster {}
 
 /// Per-execution settings.
 pub struct ExecOptions<'a> {
-    /// The function library (must be the one the set was parsed with, or a superset).
+    /// The function library for `tpl` text (templates of the set resolved their functions
+    /// when parsed, like Go's parse-time function check).
     pub funcs: &'a FuncMap,
     /// Provider of `lookup`.
     pub host: &'a dyn Host,
