@@ -362,13 +362,26 @@ fn nested_include_limit_matches_helm() {
     assert_eq!(err.matches("error calling include").count(), 1002);
 }
 
+/// Go's `missingkey=error` (Helm `--strict`): missing keys fail, present nils and `index` don't.
 #[test]
 fn strict_mode_reports_missing_keys() {
-    let err = run_set(&[("t.yaml", "{{ .Values.nope }}")], "t.yaml", true).unwrap_err();
+    let strict = |text: &str| run_set(&[("t.yaml", text)], "t.yaml", true);
     assert_eq!(
-        err,
+        strict("{{ .Values.nope }}").unwrap_err(),
         "template: t.yaml:1:10: executing \"t.yaml\" at <.Values.nope>: map has no entry for key \"nope\""
     );
+    assert_eq!(
+        strict("{{ $x := .Values.nil }}{{ $x.foo }}").unwrap_err(),
+        "template: t.yaml:1:28: executing \"t.yaml\" at <$x.foo>: nil data; no entry for key \"foo\""
+    );
+    assert_eq!(strict("{{ .Values.nil }}").unwrap(), "<no value>");
+    assert_eq!(
+        strict("{{ index .Values \"nope\" }}").unwrap(),
+        "<no value>"
+    );
+    assert!(strict("{{ tpl \"{{ .Values.nope }}\" . }}")
+        .unwrap_err()
+        .ends_with("map has no entry for key \"nope\""));
 }
 
 #[test]
