@@ -54,7 +54,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         // Width.
         if chars.peek().map(|x| x.1) == Some('*') {
             chars.next();
-            match args.get(arg_num).and_then(int_arg) {
+            match star_arg(args.get(arg_num)) {
                 Some(w) => {
                     if w < 0 {
                         f.minus = true;
@@ -81,7 +81,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             );
             if chars.peek().map(|x| x.1) == Some('*') {
                 chars.next();
-                match args.get(arg_num).and_then(int_arg) {
+                match star_arg(args.get(arg_num)) {
                     Some(p) if p >= 0 => f.prec = Some(p as usize),
                     Some(_) => {}
                     None => out.push_str("%!(BADPREC)"),
@@ -148,14 +148,28 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
 
 type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
 
+/// Go's `parsenum`: a number past 10^6 is "crazy long" and swallows the rest of the format.
 fn parse_num(chars: &mut Chars<'_>) -> Option<usize> {
     let mut n: Option<usize> = None;
     while let Some(&(_, c)) = chars.peek() {
         let Some(d) = c.to_digit(10) else { break };
-        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(d as usize));
+        if n.unwrap_or(0) > MAX_WIDTH {
+            chars.by_ref().for_each(drop);
+            return None;
+        }
+        n = Some(n.unwrap_or(0) * 10 + d as usize);
         chars.next();
     }
     n
+}
+
+/// Go's `tooLarge` bound for widths and precisions.
+const MAX_WIDTH: usize = 1_000_000;
+
+/// Go's `intFromArg`: an int argument for `*`, within Go's bound.
+fn star_arg(v: Option<&Value>) -> Option<i64> {
+    v.and_then(int_arg)
+        .filter(|n| n.unsigned_abs() <= MAX_WIDTH as u64)
 }
 
 /// `[n]` explicit argument indexes.
@@ -844,6 +858,8 @@ mod tests {
             ("%*d|%-*d", vec![i(4), i(7), i(4), i(7)], "   7|7   "),
             ("%[2]s %[1]s", vec![s("a"), s("b")], "b a"),
             ("%!", vec![], "%!!(MISSING)"),
+            ("%99999999999d|", vec![i(1)], "%!(NOVERB)%!(EXTRA int=1)"),
+            ("%*d", vec![i(10_000_000), i(1)], "%!(BADWIDTH)1"),
             ("%z", vec![i(1)], "%!z(int=1)"),
             ("%+q", vec![s("é")], "\"\\u00e9\""),
             ("%v", vec![Value::Int64(-3)], "-3"),
