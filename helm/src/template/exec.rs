@@ -794,19 +794,26 @@ impl<'s> Exec<'s> {
         name: &str,
         msg: String,
     ) -> Flow {
-        if let Some(m) = msg.strip_prefix(super::CALL_ERROR_MARK) {
-            f.at = At::Arg(ident);
-            return self.err(f, m);
-        }
-        if let Some(rest) = msg.strip_prefix(super::ARG_ERROR_MARK) {
-            let parts: Vec<&str> = rest.splitn(3, super::ARG_ERROR_MARK).collect();
-            if let [idx, expected, got] = parts[..] {
-                let node = idx.parse::<usize>().ok().and_then(|i| args.get(i));
-                if let Some(a) = node {
-                    f.at = At::Arg(a);
-                }
-                return self.err(f, arg_type_message(node, expected, got));
+        // `MARK index-or-"-" MARK message` (the library's `FuncError::arity`/`bad_arg`).
+        if let Some((idx, m)) = msg
+            .strip_prefix(super::CALL_ERROR_MARK)
+            .and_then(|rest| rest.split_once(super::CALL_ERROR_MARK))
+        {
+            let Ok(i) = idx.parse::<usize>() else {
+                f.at = At::Arg(ident);
+                return self.err(f, m);
+            };
+            let node = args.get(i);
+            if let Some(a) = node {
+                f.at = At::Arg(a);
             }
+            // A literal argument gets evalArg's wording ("expected integer; found \"2\"").
+            let text = m
+                .strip_prefix("wrong type for value; expected ")
+                .and_then(|r| r.split_once("; got "))
+                .map(|(expected, got)| arg_type_message(node, expected, got))
+                .unwrap_or_else(|| m.to_string());
+            return self.err(f, text);
         }
         self.call_err(f, cmd_at, name, ErrorCause::Message(msg))
     }

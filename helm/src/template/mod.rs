@@ -44,11 +44,11 @@ pub use fmt::{sprint, sprintf, sprintln};
 use crate::funcs::FuncMap;
 use crate::value::Value;
 
-/// Marks a [`FuncError`](crate::funcs::FuncError) message as a Go call-level error (reported
-/// without the `error calling NAME:` prefix). Use [`arg_count_error`] / [`arg_type_error`].
-pub(crate) const CALL_ERROR_MARK: &str = "\u{1}";
-/// Marks an argument error: `MARK index MARK message`.
-pub(crate) const ARG_ERROR_MARK: &str = "\u{2}";
+/// Marks a [`FuncError`](crate::funcs::FuncError) message as a Go call-level error (argument
+/// count or type), which Go reports at the function or argument node without the `error calling
+/// NAME:` prefix: `MARK index MARK message`, `-` as the index for the function itself. The same
+/// convention as the library's `FuncError::arity` / `FuncError::bad_arg`.
+pub(crate) const CALL_ERROR_MARK: char = '\u{1}';
 
 /// The error a library function returns when called with the wrong number of arguments; the
 /// executor reports it as Go's reflection does: `at <NAME>: wrong number of args for NAME: want
@@ -61,7 +61,7 @@ pub fn arg_count_error(
 ) -> crate::funcs::FuncError {
     let at_least = if variadic { "at least " } else { "" };
     crate::funcs::FuncError(format!(
-        "{CALL_ERROR_MARK}wrong number of args for {name}: want {at_least}{want} got {got}"
+        "{CALL_ERROR_MARK}-{CALL_ERROR_MARK}wrong number of args for {name}: want {at_least}{want} got {got}"
     ))
 }
 
@@ -78,7 +78,7 @@ pub fn arg_type_error(index: usize, expected: &str, got: &Value) -> crate::funcs
         got.type_name()
     };
     crate::funcs::FuncError(format!(
-        "{ARG_ERROR_MARK}{index}{ARG_ERROR_MARK}{expected}{ARG_ERROR_MARK}{got}"
+        "{CALL_ERROR_MARK}{index}{CALL_ERROR_MARK}wrong type for value; expected {expected}; got {got}"
     ))
 }
 
