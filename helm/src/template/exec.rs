@@ -82,6 +82,7 @@ pub(crate) struct Exec<'s> {
     overlays: Vec<Rc<HashMap<String, Arc<Tree>>>>,
     tpl_cache: HashMap<String, Rc<TplParse>>,
     depth: usize,
+    arg_pool: Vec<Vec<Value>>,
 }
 
 fn grow<T>(f: impl FnOnce() -> T) -> T {
@@ -132,6 +133,7 @@ impl<'s> Exec<'s> {
             overlays: Vec::new(),
             tpl_cache: HashMap::new(),
             depth: 0,
+            arg_pool: Vec::new(),
         }
     }
 
@@ -682,7 +684,8 @@ impl<'s> Exec<'s> {
         args: &'t [Arg],
         final_: Option<Value>,
     ) -> R<Vec<Value>> {
-        let mut argv = Vec::with_capacity(args.len() + 1);
+        // Argument vectors are recycled: a render makes many thousands of calls.
+        let mut argv = self.arg_pool.pop().unwrap_or_default();
         for a in args {
             argv.push(self.eval_arg(f, dot, a)?);
         }
@@ -775,8 +778,11 @@ impl<'s> Exec<'s> {
         };
         match callee {
             Callee::Func(func) => {
-                let argv = self.eval_call_args(f, dot, args, final_)?;
-                func(&argv).map_err(|e| self.func_error(f, ident, cmd_at, args, name, e.0))
+                let mut argv = self.eval_call_args(f, dot, args, final_)?;
+                let r = func(&argv);
+                argv.clear();
+                self.arg_pool.push(argv);
+                r.map_err(|e| self.func_error(f, ident, cmd_at, args, name, e.0))
             }
             Callee::Builtin(b) => self.call_builtin(f, dot, *b, name, cmd_at, args, final_),
         }
@@ -881,7 +887,7 @@ impl<'s> Exec<'s> {
             _ => 0,
         };
         let mut strs: Vec<StrArg<'t>> = Vec::new();
-        let mut argv: Vec<Value> = Vec::with_capacity(n);
+        let mut argv: Vec<Value> = self.arg_pool.pop().unwrap_or_default();
         let mut fin = final_;
         for i in 0..n {
             if i < args.len() {
@@ -944,11 +950,14 @@ impl<'s> Exec<'s> {
                 .lookup(&strs[0], &strs[1], &strs[2], &strs[3])),
             Builtin::And | Builtin::Or => unreachable!("handled above"),
         };
+        argv.clear();
+        self.arg_pool.push(argv);
         result.map_err(|cause| self.call_err(f, cmd_at, name, cause))
     }
 
     /// Helm's `include`: executes a named template into a string.
     fn include(&mut self, name: &str, data: Value) -> Result<Value, ErrorCause> {
+        // (The count bookkeeping mirrors Helm's `includedNames`.)
         match self.include_counts.get_mut(name) {
             Some(v) => {
                 if *v > MAX_INCLUDE_NESTING {
@@ -966,11 +975,11 @@ impl<'s> Exec<'s> {
         if let Some(v) = self.include_counts.get_mut(name) {
             *v -= 1;
         }
-        r.map(Value::from)
+        r
     }
 
     /// Go's `ExecuteTemplate` into a string (shares the output buffer, then splits it off).
-    pub fn execute_named(&mut self, name: &str, data: Value) -> Result<String, ErrorCause> {
+    pub fn execute_named(&mut self, name: &str, data: Value) -> Result<Value, ErrorCause> {
         let Some(tree) = self.lookup(name) else {
             return Err(ErrorCause::Message(format!(
                 "template: no template {} associated with template {}",
@@ -984,7 +993,12 @@ impl<'s> Exec<'s> {
         let r = self.exec_tree(&tree, data);
         self.depth = depth;
         match r {
-            Ok(()) => Ok(self.out.split_off(start)),
+            Ok(()) => {
+                // One copy straight into the shared string, then the buffer is reused.
+                let v = Value::Str(Rc::from(&self.out[start..]));
+                self.out.truncate(start);
+                Ok(v)
+            }
             Err(e) => {
                 self.out.truncate(start);
                 Err(ErrorCause::Template(e))
@@ -1047,12 +1061,14 @@ impl<'s> Exec<'s> {
         }
         match r {
             Ok(()) => {
-                let s = self.out.split_off(start);
-                if s.contains("<no value>") {
-                    Ok(Value::from(s.replace("<no value>", "")))
+                let s = &self.out[start..];
+                let v = if s.contains("<no value>") {
+                    Value::from(s.replace("<no value>", ""))
                 } else {
-                    Ok(Value::from(s))
-                }
+                    Value::Str(Rc::from(s))
+                };
+                self.out.truncate(start);
+                Ok(v)
             }
             Err(e) => {
                 self.out.truncate(start);
