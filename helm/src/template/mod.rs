@@ -26,7 +26,9 @@
 
 mod ast;
 mod builtins;
+mod call;
 mod error;
+mod eval;
 mod exec;
 mod fmt;
 mod lexer;
