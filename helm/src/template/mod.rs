@@ -32,6 +32,7 @@ mod eval;
 mod exec;
 mod fmt;
 mod lexer;
+mod literal;
 mod parse;
 
 #[cfg(test)]
