@@ -3,12 +3,18 @@
 
 use std::sync::Arc;
 
-use super::ast::{Arg, Branch, Builtin, Callee, Command, Const, Node, Pipe, TemplateCall, Tree};
+use super::ast::{Arg, Branch, Builtin, Callee, Command, Node, Pipe, TemplateCall, Tree};
 use super::error::TemplateError;
 use super::lexer::{lex, Item, ItemType};
+use super::literal::{number, unquote};
 use crate::funcs::FuncMap;
 
-type PResult<T> = Result<T, TemplateError>;
+type PResult<T> = Result<T, Box<TemplateError>>;
+
+/// Go's `maxStackDepth` for nested parenthesized pipelines.
+const MAX_PAREN_DEPTH: usize = 10_000;
+const STACK_RED_ZONE: usize = 64 * 1024;
+const STACK_GROW: usize = 1024 * 1024;
 
 /// What ended an item list.
 enum End {
@@ -26,6 +32,8 @@ struct Parser<'a, 'f> {
     funcs: &'f FuncMap,
     vars: Vec<String>,
     range_depth: usize,
+    /// Nesting of parenthesized pipelines (Go caps it at 10000).
+    paren_depth: usize,
     action_line: usize,
     /// Trees defined so far, in definition order (Go's treeSet).
     trees: Vec<Tree>,
@@ -44,6 +52,7 @@ pub(crate) fn parse(name: &str, text: &str, funcs: &FuncMap) -> PResult<Vec<Tree
         funcs,
         vars: vec!["$".into()],
         range_depth: 0,
+        paren_depth: 0,
         action_line: 0,
         trees: Vec::new(),
     };
@@ -59,9 +68,9 @@ pub(crate) fn parse(name: &str, text: &str, funcs: &FuncMap) -> PResult<Vec<Tree
 }
 
 impl<'a> Parser<'a, '_> {
-    fn errorf(&self, msg: impl Into<String>) -> TemplateError {
+    fn errorf(&self, msg: impl Into<String>) -> Box<TemplateError> {
         let line = self.items[self.furthest.min(self.items.len() - 1)].line;
-        TemplateError::parse(&self.parse_name, line, msg)
+        Box::new(TemplateError::parse(&self.parse_name, line, msg))
     }
 
     fn next(&mut self) -> Item<'a> {
@@ -96,7 +105,7 @@ impl<'a> Parser<'a, '_> {
         it
     }
 
-    fn unexpected(&self, token: &Item<'_>, context: &str) -> TemplateError {
+    fn unexpected(&self, token: &Item<'_>, context: &str) -> Box<TemplateError> {
         if token.typ == ItemType::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != token.line {
@@ -260,7 +269,8 @@ impl<'a> Parser<'a, '_> {
 
     fn control(&mut self, context: &str) -> PResult<Box<Branch>> {
         let vars_mark = self.vars.len();
-        let r = self.control_inner(context);
+        // Deeply nested control structures recurse; grow the stack rather than overflow.
+        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || self.control_inner(context));
         self.vars.truncate(vars_mark);
         r
     }
@@ -567,9 +577,17 @@ impl<'a> Parser<'a, '_> {
                     value,
                 }
             }
-            ItemType::LeftParen => Arg::Pipe(Box::new(
-                self.pipeline("parenthesized pipeline", ItemType::RightParen)?,
-            )),
+            ItemType::LeftParen => {
+                if self.paren_depth >= MAX_PAREN_DEPTH {
+                    return Err(self.errorf("max expression depth exceeded"));
+                }
+                self.paren_depth += 1;
+                let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || {
+                    self.pipeline("parenthesized pipeline", ItemType::RightParen)
+                });
+                self.paren_depth -= 1;
+                Arg::Pipe(Box::new(r?))
+            }
             ItemType::String | ItemType::RawString => {
                 let value = unquote(&tok.val).map_err(|e| self.errorf(e))?;
                 Arg::Str {
@@ -590,188 +608,6 @@ enum Parsed {
     Node(Node),
     End,
     Else,
-}
-
-/// Go's `strconv.Unquote` for the three literal forms the lexer produces.
-pub(crate) fn unquote(s: &str) -> Result<String, String> {
-    let bad = || "invalid syntax".to_string();
-    if s.len() < 2 {
-        return Err(bad());
-    }
-    let q = s.as_bytes()[0];
-    if s.as_bytes()[s.len() - 1] != q {
-        return Err(bad());
-    }
-    let body = &s[1..s.len() - 1];
-    match q {
-        b'`' => Ok(body.replace('\r', "")),
-        b'"' | b'\'' => {
-            let mut out = String::with_capacity(body.len());
-            let mut chars = body.chars().peekable();
-            while let Some(c) = chars.next() {
-                if c != '\\' {
-                    if c == q as char && q == b'"' {
-                        return Err(bad());
-                    }
-                    out.push(c);
-                    continue;
-                }
-                let e = chars.next().ok_or_else(bad)?;
-                let mut hex = |n: usize| -> Result<u32, String> {
-                    let mut v = 0u32;
-                    for _ in 0..n {
-                        let d = chars.next().and_then(|c| c.to_digit(16)).ok_or_else(bad)?;
-                        v = v * 16 + d;
-                    }
-                    Ok(v)
-                };
-                match e {
-                    'a' => out.push('\x07'),
-                    'b' => out.push('\x08'),
-                    'f' => out.push('\x0c'),
-                    'n' => out.push('\n'),
-                    'r' => out.push('\r'),
-                    't' => out.push('\t'),
-                    'v' => out.push('\x0b'),
-                    '\\' => out.push('\\'),
-                    '"' if q == b'"' => out.push('"'),
-                    '\'' if q == b'\'' => out.push('\''),
-                    'x' => {
-                        let v = hex(2)?;
-                        // A \x byte in a string is raw; above 0x7f it cannot be valid UTF-8 on
-                        // its own, so keep the replacement character as Go would print it.
-                        out.push(char::from_u32(v).filter(|_| v < 0x80).unwrap_or('\u{fffd}'));
-                    }
-                    'u' => out.push(char::from_u32(hex(4)?).ok_or_else(bad)?),
-                    'U' => out.push(char::from_u32(hex(8)?).ok_or_else(bad)?),
-                    '0'..='7' => {
-                        let mut v = e.to_digit(8).unwrap_or(0);
-                        for _ in 0..2 {
-                            let d = chars.next().and_then(|c| c.to_digit(8)).ok_or_else(bad)?;
-                            v = v * 8 + d;
-                        }
-                        if v > 255 {
-                            return Err(bad());
-                        }
-                        out.push(char::from_u32(v).filter(|_| v < 0x80).unwrap_or('\u{fffd}'));
-                    }
-                    _ => return Err(bad()),
-                }
-            }
-            if q == b'\'' && out.chars().count() != 1 {
-                return Err(bad());
-            }
-            Ok(out)
-        }
-        _ => Err(bad()),
-    }
-}
-
-/// Go's `parse.newNumber` followed by `idealConstant`'s typing.
-fn number(tok: &Item<'_>) -> Result<Const, String> {
-    let text: &str = &tok.val;
-    match tok.typ {
-        ItemType::CharConstant => {
-            let s = unquote(text).map_err(|_| format!("malformed character constant: {text}"))?;
-            return Ok(Const::Int(s.chars().next().map(|c| c as i64).unwrap_or(0)));
-        }
-        ItemType::Complex => {
-            return Err(format!(
-                "illegal number syntax: {}",
-                crate::value::go_quote(text)
-            ))
-        }
-        _ => {}
-    }
-    let is_hex_int = text.len() > 2
-        && text.starts_with('0')
-        && matches!(text.as_bytes()[1], b'x' | b'X')
-        && !text.contains(['p', 'P']);
-    let floaty = !is_hex_int && text.contains(['.', 'e', 'E', 'p', 'P']);
-    match parse_int(text) {
-        Some(IntParse::Int(i)) => {
-            return Ok(if floaty {
-                Const::Float(i as f64)
-            } else {
-                Const::Int(i)
-            });
-        }
-        Some(IntParse::Uint) => return Ok(Const::Overflow),
-        None => {}
-    }
-    let cleaned = strip_underscores(text)
-        .ok_or_else(|| format!("illegal number syntax: {}", crate::value::go_quote(text)))?;
-    match cleaned.parse::<f64>() {
-        Ok(f) if f.is_finite() => {
-            if !text.contains(['.', 'e', 'E', 'p', 'P']) {
-                return Err(format!(
-                    "integer overflow: {}",
-                    crate::value::go_quote(text)
-                ));
-            }
-            Ok(Const::Float(f))
-        }
-        _ => Err(format!(
-            "illegal number syntax: {}",
-            crate::value::go_quote(text)
-        )),
-    }
-}
-
-enum IntParse {
-    Int(i64),
-    /// Valid but beyond i64 (only representable as uint64).
-    Uint,
-}
-
-fn strip_underscores(s: &str) -> Option<String> {
-    if s.contains("__") || s.ends_with('_') {
-        return None;
-    }
-    Some(s.replace('_', ""))
-}
-
-/// `strconv.ParseInt(text, 0, 64)` with a uint64 fallback.
-fn parse_int(text: &str) -> Option<IntParse> {
-    let (neg, body) = match text.as_bytes().first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d, true)
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d, true)
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d, true)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..], true)
-    } else {
-        (10, lower.as_str(), false)
-    };
-    let digits = digits
-        .strip_prefix('_')
-        .filter(|_| prefixed)
-        .unwrap_or(digits);
-    let clean = strip_underscores(digits)?;
-    if clean.is_empty() || clean.starts_with('_') {
-        return None;
-    }
-    let v = u128::from_str_radix(&clean, radix).ok()?;
-    if neg {
-        if v <= i64::MAX as u128 + 1 {
-            return Some(IntParse::Int((v as i128).wrapping_neg() as i64));
-        }
-        return None;
-    }
-    if v <= i64::MAX as u128 {
-        Some(IntParse::Int(v as i64))
-    } else if v <= u64::MAX as u128 {
-        Some(IntParse::Uint)
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]
@@ -840,48 +676,118 @@ mod tests {
         }
     }
 
+    /// Go's parse_test.go error table (name, input, substring of the error).
     #[test]
-    fn numbers_type_like_go() {
-        let item = |s: &str| Item {
-            typ: if s.starts_with('\'') {
-                ItemType::CharConstant
-            } else {
-                ItemType::Number
-            },
-            pos: 0,
-            line: 1,
-            val: s.to_string().into(),
-        };
-        let int = |s: &str| match number(&item(s)) {
-            Ok(Const::Int(i)) => Some(i),
-            _ => None,
-        };
-        let float = |s: &str| match number(&item(s)) {
-            Ok(Const::Float(f)) => Some(f),
-            _ => None,
-        };
-        assert_eq!(int("0x1F"), Some(31));
-        assert_eq!(int("0o17"), Some(15));
-        assert_eq!(int("017"), Some(15));
-        assert_eq!(int("0b101"), Some(5));
-        assert_eq!(int("1_000"), Some(1000));
-        assert_eq!(int("-42"), Some(-42));
-        assert_eq!(int("'a'"), Some(97));
-        assert_eq!(int("'\\n'"), Some(10));
-        assert_eq!(float("1.5"), Some(1.5));
-        assert_eq!(float("1e3"), Some(1000.0));
-        assert_eq!(float("1.0"), Some(1.0));
-        assert_eq!(float(".5"), Some(0.5));
-        assert!(matches!(
-            number(&item("18446744073709551615")),
-            Ok(Const::Overflow)
-        ));
-    }
-
-    #[test]
-    fn unquote_like_strconv() {
-        assert_eq!(unquote(r#""a\tb\"\u00e9\x41\101""#).unwrap(), "a\tb\"éAA");
-        assert_eq!(unquote("`a\\n`").unwrap(), "a\\n");
-        assert!(unquote(r#""\q""#).is_err());
+    fn go_error_table() {
+        let deep = format!("{{{{{}1{}}}}}", "(".repeat(10_001), ")".repeat(10_001));
+        let cases = [
+            (
+                "deep",
+                deep.as_str(),
+                "deep:1: max expression depth exceeded",
+            ),
+            ("unclosed1", "line1\n{{", "unclosed1:2: unclosed action"),
+            (
+                "unclosed2",
+                "line1\n{{define `x`}}line2\n{{",
+                "unclosed2:3: unclosed action",
+            ),
+            (
+                "unclosed3",
+                "line1\n{{\"x\"\n\"y\"\n",
+                "unclosed3:4: unclosed action started at unclosed3:2",
+            ),
+            (
+                "unclosed4",
+                "{{\n\n\n\n\n",
+                "unclosed4:6: unclosed action started at unclosed4:1",
+            ),
+            (
+                "var1",
+                "line1\n{{\nx\n}}",
+                "var1:3: function \"x\" not defined",
+            ),
+            ("function", "{{foo}}", "function \"foo\" not defined"),
+            ("comment1", "{{/*}}", "comment1:1: unclosed comment"),
+            (
+                "comment2",
+                "{{/*\nhello\n}}",
+                "comment2:1: unclosed comment",
+            ),
+            ("lparen", "{{.X (1 2 3}}", "unclosed left paren"),
+            ("rparen", "{{.X 1 2 3 ) }}", "unexpected right paren"),
+            ("rparen2", "{{(.X 1 2 3", "unclosed action"),
+            ("space", "{{`x`3}}", "in operand"),
+            ("idchar", "{{a#}}", "'#'"),
+            ("charconst", "{{'a}}", "unterminated character constant"),
+            ("stringconst", "{{\"a}}", "unterminated quoted string"),
+            ("rawstringconst", "{{`a}}", "unterminated raw quoted string"),
+            ("number", "{{0xi}}", "number syntax"),
+            (
+                "multidefine",
+                "{{define `a`}}a{{end}}{{define `a`}}b{{end}}",
+                "multiple definition of template",
+            ),
+            ("eof", "{{range .X}}", "unexpected EOF"),
+            (
+                "variable",
+                "{{$x := 23}}{{with $x.y := 3}}{{$x 23}}{{end}}",
+                "unexpected \":=\"",
+            ),
+            ("multidecl", "{{$a,$b,$c := 23}}", "too many declarations"),
+            ("undefvar", "{{$a}}", "undefined variable"),
+            ("wrongdot", "{{true.any}}", "unexpected . after term"),
+            (
+                "wrongpipeline",
+                "{{12|false}}",
+                "non executable command in pipeline",
+            ),
+            (
+                "emptypipeline",
+                "{{ ( ) }}",
+                "missing value for parenthesized pipeline",
+            ),
+            (
+                "multilinerawstring",
+                "{{ $v := `\n` }} {{",
+                "multilinerawstring:2: unclosed action",
+            ),
+            ("rangeundefvar", "{{range $k}}{{end}}", "undefined variable"),
+            (
+                "rangeundefvars",
+                "{{range $k, $v}}{{end}}",
+                "undefined variable",
+            ),
+            (
+                "rangemissingvalue1",
+                "{{range $k,}}{{end}}",
+                "missing value for range",
+            ),
+            (
+                "rangemissingvalue2",
+                "{{range $k, $v := }}{{end}}",
+                "missing value for range",
+            ),
+            (
+                "rangenotvariable1",
+                "{{range $k, .}}{{end}}",
+                "range can only initialize variables",
+            ),
+            (
+                "rangenotvariable2",
+                "{{range $k, 123 := .}}{{end}}",
+                "range can only initialize variables",
+            ),
+        ];
+        let funcs = FuncMap::new();
+        let mut failures = Vec::new();
+        for (name, input, want) in cases {
+            match parse(name, input, &funcs) {
+                Err(e) if e.to_string().contains(want) => {}
+                Err(e) => failures.push(format!("{name}: {e} does not contain {want}")),
+                Ok(_) => failures.push(format!("{name}: no error")),
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }

@@ -362,13 +362,26 @@ fn nested_include_limit_matches_helm() {
     assert_eq!(err.matches("error calling include").count(), 1002);
 }
 
+/// Go's `missingkey=error` (Helm `--strict`): missing keys fail, present nils and `index` don't.
 #[test]
 fn strict_mode_reports_missing_keys() {
-    let err = run_set(&[("t.yaml", "{{ .Values.nope }}")], "t.yaml", true).unwrap_err();
+    let strict = |text: &str| run_set(&[("t.yaml", text)], "t.yaml", true);
     assert_eq!(
-        err,
+        strict("{{ .Values.nope }}").unwrap_err(),
         "template: t.yaml:1:10: executing \"t.yaml\" at <.Values.nope>: map has no entry for key \"nope\""
     );
+    assert_eq!(
+        strict("{{ $x := .Values.nil }}{{ $x.foo }}").unwrap_err(),
+        "template: t.yaml:1:28: executing \"t.yaml\" at <$x.foo>: nil data; no entry for key \"foo\""
+    );
+    assert_eq!(strict("{{ .Values.nil }}").unwrap(), "<no value>");
+    assert_eq!(
+        strict("{{ index .Values \"nope\" }}").unwrap(),
+        "<no value>"
+    );
+    assert!(strict("{{ tpl \"{{ .Values.nope }}\" . }}")
+        .unwrap_err()
+        .ends_with("map has no entry for key \"nope\""));
 }
 
 #[test]
@@ -482,5 +495,87 @@ fn corpus_templates_parse() {
         }
     }
     println!("parsed {} corpus templates", files.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Go accepts up to 10000 nested parentheses and any depth of control structures; parsing,
+/// executing and dropping such trees must not overflow the (2 MiB test-thread) stack.
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let depth = 9999;
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(depth), ")".repeat(depth));
+    assert_eq!(run(&parens).unwrap(), "1");
+    let ifs = format!(
+        "{}x{}",
+        "{{ if true }}".repeat(depth),
+        "{{ end }}".repeat(depth)
+    );
+    assert_eq!(run(&ifs).unwrap(), "x");
+}
+
+fn t_helm_fail(args: &[Value]) -> Result<Value, FuncError> {
+    Err(FuncError::new(format!(
+        "HELM_ERR_START{}HELM_ERR_END",
+        args[0]
+    )))
+}
+
+/// Helm v4's rendering of errors, as observed from real Helm.
+#[test]
+fn helm_messages_match_helm_v4() {
+    const X: &str = "mychart/templates/x.yaml";
+    let helm = |files: &[(&str, &str)]| -> String {
+        let mut f = funcs();
+        f.insert("fail", t_helm_fail);
+        let mut set = Templates::new();
+        for (name, text) in files {
+            if let Err(e) = set.parse(name, text, &f) {
+                return e.helm_message(name);
+            }
+        }
+        let opts = ExecOptions {
+            funcs: &f,
+            host: &NoCluster,
+            strict: false,
+        };
+        execute(&set, X, &data(), &opts)
+            .unwrap_err()
+            .helm_message(X)
+    };
+    let cases: &[(&str, &str)] = &[
+        (
+            "x\n  {{ .Values.a.b }}",
+            "mychart/templates/x.yaml:2:12\n  executing \"mychart/templates/x.yaml\" at <.Values.a.b>:\n    nil pointer evaluating interface {}.b",
+        ),
+        (
+            "{{ include \"x\" . }}",
+            "mychart/templates/x.yaml:1:3\n  executing \"mychart/templates/x.yaml\" at <include \"x\" .>:\n    error calling include:\ntemplate: no template \"x\" associated with template \"gotpl\"",
+        ),
+        (
+            "{{ eq .Values.port 1 }}",
+            "template: mychart/templates/x.yaml:1:3: executing \"mychart/templates/x.yaml\" at <eq .Values.port 1>: error calling eq: incompatible types for comparison: float64 and int",
+        ),
+        ("a\nb\n  {{ fail \"boom\" }}", "execution error at (mychart/templates/x.yaml:3:5): boom"),
+        ("{{ foo }}", "parse error at (mychart/templates/x.yaml:1): function \"foo\" not defined"),
+        (
+            "{{ define \"h2\" -}}\n  {{ .a.b }}\n{{- end }}\nx: {{ include \"h2\" (dict \"a\" 1) }}",
+            "mychart/templates/x.yaml:4:6\n  executing \"mychart/templates/x.yaml\" at <include \"h2\" (dict \"a\" 1)>:\n    error calling include:\nmychart/templates/x.yaml:2:7\n  executing \"h2\" at <.a.b>:\n    can't evaluate field b in type interface {}",
+        ),
+        (
+            "{{ tpl \"{{ .Values.a.b }}\" . }}",
+            "template: mychart/templates/x.yaml:1:3: executing \"mychart/templates/x.yaml\" at <tpl \"{{ .Values.a.b }}\" .>: error calling tpl: error during tpl function execution for \"{{ .Values.a.b }}\": template: gotpl:1:10: executing \"gotpl\" at <.Values.a.b>: nil pointer evaluating interface {}.b",
+        ),
+        (
+            "{{ printf 3 }}",
+            "mychart/templates/x.yaml:1:10\n  executing \"mychart/templates/x.yaml\" at <3>:\n    expected string; found 3",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (text, want) in cases {
+        let got = helm(&[(X, text)]);
+        if got != *want {
+            failures.push(format!("{text:?}:\n  want {want:?}\n  got  {got:?}"));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
