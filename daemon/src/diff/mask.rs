@@ -35,10 +35,12 @@ pub fn mask_secret(
     (before, after)
 }
 
+type Masked = Option<Map<String, Value>>;
+
 fn mask_maps(
     before: Option<&Map<String, Value>>,
     after: Option<&Map<String, Value>>,
-) -> (Option<Map<String, Value>>, Option<Map<String, Value>>) {
+) -> (Masked, Masked) {
     let empty = Map::new();
     let b = before.unwrap_or(&empty);
     let a = after.unwrap_or(&empty);

@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn same_kind_orders_by_namespace_then_name() {
-        let mut ids = vec![
+        let mut ids = [
             ObjectId::new("v1", "ConfigMap", Some("b"), "a"),
             ObjectId::new("v1", "ConfigMap", Some("a"), "z"),
             ObjectId::new("v1", "ConfigMap", Some("a"), "b"),

@@ -53,7 +53,7 @@ pub enum RenderError {
     #[error("{id} is defined twice: {first} and {second}")]
     Duplicate {
         /// The object.
-        id: ObjectId,
+        id: Box<ObjectId>,
         /// First definition.
         first: Origin,
         /// Second definition.
@@ -113,7 +113,7 @@ pub fn reject_duplicates(manifests: &[Manifest]) -> Result<(), RenderError> {
     for m in manifests {
         if let Some(first) = seen.insert(&m.id, &m.origin) {
             return Err(RenderError::Duplicate {
-                id: m.id.clone(),
+                id: Box::new(m.id.clone()),
                 first: first.clone(),
                 second: m.origin.clone(),
             });

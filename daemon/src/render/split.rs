@@ -9,13 +9,11 @@ use super::RenderError;
 /// document; `file` names the text in errors.
 pub fn parse_stream(text: &str, file: &str) -> Result<Vec<(Value, usize, usize)>, RenderError> {
     let mut docs = Vec::new();
-    let mut index = 0;
-    for (start_line, body) in split_documents(text) {
+    for (index, (start_line, body)) in split_documents(text).into_iter().enumerate() {
         let parsed = parse_one(body, file, start_line)?;
         if !parsed.is_null() {
             docs.push((parsed, index, start_line));
         }
-        index += 1;
     }
     Ok(docs)
 }
