@@ -6,6 +6,7 @@ mod diff;
 mod history;
 mod render;
 mod sync;
+mod template;
 
 use std::path::PathBuf;
 
@@ -36,6 +37,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Re-apply a stored revision exactly, without Git.
     Rollback(RollbackArgs),
+    /// Render a Helm chart like `helm template` (natively, no helm binary).
+    Template(template::TemplateArgs),
 }
 
 /// Selects a repo, environment and apps.
@@ -174,5 +177,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Sync(a) => sync::run(a).await,
         Command::History(a) => history::run(a).await,
         Command::Rollback(a) => history::rollback(a).await,
+        Command::Template(a) => template::run(a),
     }
 }
