@@ -116,10 +116,7 @@ fn exec_error(e: &TemplateError) -> RenderError {
         Some(rest[start..end].to_string())
     });
     let (full, message) = match (e.kind, tokens.len(), warn) {
-        (ErrorKind::Exec, 3, Some(w)) => (
-            format!("execution error at ({}): {w}", tokens[1]),
-            w,
-        ),
+        (ErrorKind::Exec, 3, Some(w)) => (format!("execution error at ({}): {w}", tokens[1]), w),
         (ErrorKind::Exec, 3, None) => (text.clone(), e.message.clone()),
         _ => (
             format!("execution error in ({}): {text}", e.template),

@@ -97,6 +97,11 @@ pub fn boolean(args: &[Value], i: usize) -> Result<bool, FuncError> {
 pub fn map(args: &[Value], i: usize) -> Result<Rc<RefCell<Map>>, FuncError> {
     match &args[i] {
         Value::Map(m) => Ok(m.clone()),
+        // A nil that went through a variable or a parenthesized pipeline is untyped in Go
+        // (evalPipeline unwraps interface{}) and becomes a nil map: `hasKey (lookup ...).data
+        // "k"` in Bitnami charts renders in Helm. The executor cannot tell us where a nil came
+        // from, so accept it (chart layer fix, see helm-chart report).
+        Value::Nil => Ok(Rc::new(RefCell::new(Map::new()))),
         other => Err(wrong(i, "map[string]interface {}", other)),
     }
 }
