@@ -117,7 +117,7 @@ impl Chart {
 
     /// The parsed template set for these templates (already in Helm's parse order), parsing
     /// and caching it on first use.
-    pub(crate) fn parsed_set(
+    pub fn parsed_set(
         &self,
         tpls: &[render::Renderable],
     ) -> Result<Arc<crate::template::Templates>, RenderError> {

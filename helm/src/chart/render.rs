@@ -67,7 +67,11 @@ pub fn prepare(chart: &Chart, user_values: &Json) -> Result<Prepared, RenderErro
     let mut tree = Proc::new(chart.root());
     process_dependencies(&mut tree, user, &mut w).map_err(RenderError::Values)?;
     let values = coalesce_values(&tree, user, false, &mut w).map_err(RenderError::Values)?;
+    let values = Json::Object(values);
     schema::validate(&tree, &values).map_err(RenderError::Schema)?;
+    let Json::Object(values) = values else {
+        unreachable!("built as an object above")
+    };
     Ok(Prepared {
         tree,
         values,
@@ -294,6 +298,19 @@ mod tests {
             RenderError::Template { line, col, .. } => assert_eq!((line, col), (1, 6)),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn parse_errors_read_like_helm() {
+        let c = chart(&[
+            ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n"),
+            ("templates/a.yaml", "x: 1\ny: {{ .Values.x "),
+        ]);
+        let err = render(&c, &Json::Null, &opts(), &NoCluster).unwrap_err();
+        assert!(matches!(err, RenderError::Parse { line: 2, .. }), "{err:?}");
+        assert!(err
+            .to_string()
+            .starts_with("parse error at (c/templates/a.yaml:2): "));
     }
 
     #[test]

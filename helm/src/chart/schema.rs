@@ -2,6 +2,8 @@
 //! against all final values, each enabled subchart's schema against its section, errors listed
 //! per chart as `CHART:\n- at '/path': message`.
 
+use std::sync::Arc;
+
 use serde_json::Value as Json;
 
 use super::coalesce::Map;
@@ -9,7 +11,7 @@ use super::deps::Proc;
 
 /// Validates the coalesced values of the tree; `Err` holds Helm's per-chart error listing
 /// (without the "values don't meet ..." prefix, which [`super::RenderError::Schema`] adds).
-pub fn validate(tree: &Proc, values: &Map) -> Result<(), String> {
+pub fn validate(tree: &Proc, values: &Json) -> Result<(), String> {
     let mut out = String::new();
     walk(tree, values, &mut out);
     if out.is_empty() {
@@ -19,16 +21,21 @@ pub fn validate(tree: &Proc, values: &Map) -> Result<(), String> {
     }
 }
 
-fn walk(c: &Proc, values: &Map, out: &mut String) {
+fn walk(c: &Proc, values: &Json, out: &mut String) {
     if let Some(raw) = &c.src.schema {
-        if let Err(e) = validate_one(raw, values) {
+        let compiled = c.src.validator.get_or_init(|| compile(raw).map(Arc::new));
+        let res = match compiled {
+            Ok(v) => check(v, values),
+            Err(e) => Err(e.clone()),
+        };
+        if let Err(e) = res {
             out.push_str(&format!("{}:\n{e}", c.name()));
         }
     }
     for sub in &c.children {
         match values.get(sub.name()) {
             None | Some(Json::Null) => {}
-            Some(Json::Object(m)) => walk(sub, m, out),
+            Some(m @ Json::Object(_)) => walk(sub, m, out),
             Some(other) => out.push_str(&format!(
                 "{}:\ninvalid type for values: expected object (map), got {}\n",
                 sub.name(),
@@ -40,6 +47,12 @@ fn walk(c: &Proc, values: &Map, out: &mut String) {
 
 /// One schema against one values table; the error text ends with a newline like Helm's.
 pub fn validate_one(raw: &[u8], values: &Map) -> Result<(), String> {
+    let v = compile(raw)?;
+    check(&v, &Json::Object(values.clone()))
+}
+
+/// Compiles a `values.schema.json` the way Helm's validator accepts it.
+pub fn compile(raw: &[u8]) -> Result<jsonschema::Validator, String> {
     let mut schema: Json = serde_json::from_slice(raw)
         .map_err(|e| format!("unable to validate schema: invalid JSON: {e}\n"))?;
     // Helm's validator falls back to its default draft for `$schema` URIs it does not know
@@ -65,12 +78,14 @@ pub fn validate_one(raw: &[u8], values: &Map) -> Result<(), String> {
             }
         }
     }
-    let validator = jsonschema::options()
+    jsonschema::options()
         .build(&schema)
-        .map_err(|e| format!("unable to validate schema: {e}\n"))?;
-    let instance = Json::Object(values.clone());
+        .map_err(|e| format!("unable to validate schema: {e}\n"))
+}
+
+fn check(validator: &jsonschema::Validator, instance: &Json) -> Result<(), String> {
     let mut lines: Vec<String> = validator
-        .iter_errors(&instance)
+        .iter_errors(instance)
         .map(|e| format!("- at '{}': {}", e.instance_path, message(&e)))
         .collect();
     if lines.is_empty() {
