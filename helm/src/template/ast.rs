@@ -313,3 +313,20 @@ impl fmt::Display for TemplateCall {
         }
     }
 }
+
+// Deeply nested trees (Go allows 10000 nested parentheses) would overflow the stack when
+// dropped recursively; each level checks the stack and grows it when needed.
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        let cmds = std::mem::take(&mut self.cmds);
+        stacker::maybe_grow(32 * 1024, 1024 * 1024, move || drop(cmds));
+    }
+}
+
+impl Drop for Branch {
+    fn drop(&mut self) {
+        let list = std::mem::take(&mut self.list);
+        let else_list = self.else_list.take();
+        stacker::maybe_grow(32 * 1024, 1024 * 1024, move || drop((list, else_list)));
+    }
+}

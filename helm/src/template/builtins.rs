@@ -326,10 +326,10 @@ mod tests {
         let (i, f, s) = (Value::Int(1), Value::Float(1.0), Value::str("a"));
         assert!(eq(&i, &[Value::Int64(1)]).unwrap());
         assert_eq!(
-            eq(&f, &[i.clone()]).unwrap_err(),
+            eq(&f, std::slice::from_ref(&i)).unwrap_err(),
             "incompatible types for comparison: float64 and int"
         );
-        assert!(!eq(&Value::Nil, &[s.clone()]).unwrap());
+        assert!(!eq(&Value::Nil, std::slice::from_ref(&s)).unwrap());
         assert!(eq(&Value::Nil, &[Value::Nil]).unwrap());
         assert!(eq(&s, &[Value::str("b"), Value::str("a")]).unwrap());
         assert_eq!(eq(&s, &[]).unwrap_err(), "missing argument for comparison");
@@ -347,7 +347,7 @@ mod tests {
         m.insert("a".into(), Value::Float(2.0));
         let m = Value::map(m);
         assert_eq!(
-            eq(&m, &[m.clone()]).unwrap_err(),
+            eq(&m, std::slice::from_ref(&m)).unwrap_err(),
             "non-comparable type map[a:%!s(float64=2)]: map[string]interface {}"
         );
     }

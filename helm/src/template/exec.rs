@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::ast::{Arg, Branch, Builtin, Callee, Command, Const, Node, Pipe, TemplateCall, Tree};
 use super::builtins;
-use super::error::{ErrorKind, TemplateError};
+use super::error::{ErrorCause, ErrorKind, TemplateError};
 use super::{ExecOptions, Templates};
 use crate::value::{go_quote, Value};
 
@@ -51,6 +51,22 @@ struct Frame<'t> {
     at: At<'t>,
 }
 
+/// A string argument: borrowed from a literal in the tree, or a computed value.
+enum StrArg<'t> {
+    Lit(&'t str),
+    Val(Rc<str>),
+}
+
+impl std::ops::Deref for StrArg<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            StrArg::Lit(s) => s,
+            StrArg::Val(s) => s,
+        }
+    }
+}
+
 /// A `tpl` string parsed once per execution.
 struct TplParse {
     main: Arc<Tree>,
@@ -66,6 +82,40 @@ pub(crate) struct Exec<'s> {
     overlays: Vec<Rc<HashMap<String, Arc<Tree>>>>,
     tpl_cache: HashMap<String, Rc<TplParse>>,
     depth: usize,
+}
+
+fn grow<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
+}
+
+/// Go's `evalArg`/`validateType` wording for an argument of the wrong type.
+fn arg_type_message(node: Option<&Arg>, expected: &str, got: &str) -> String {
+    let literal_kind = match expected {
+        "int" | "int8" | "int16" | "int32" | "int64" => Some("integer"),
+        "uint" | "uint8" | "uint16" | "uint32" | "uint64" => Some("unsigned integer"),
+        "float32" | "float64" => Some("float"),
+        "string" => Some("string"),
+        "bool" => Some("bool"),
+        _ => None,
+    };
+    match node {
+        Some(Arg::Nil(_)) => {
+            let nilable = expected.starts_with('[')
+                || expected.starts_with("map[")
+                || expected.starts_with('*')
+                || expected.starts_with("interface");
+            if nilable {
+                format!("wrong type for value; expected {expected}; got {got}")
+            } else {
+                format!("cannot assign nil to {expected}")
+            }
+        }
+        Some(a @ (Arg::Str { .. } | Arg::Number { .. } | Arg::Bool(..))) => match literal_kind {
+            Some(k) => format!("expected {k}; found {a}"),
+            None => format!("can't handle {a} for arg of type {expected}"),
+        },
+        _ => format!("wrong type for value; expected {expected}; got {got}"),
+    }
 }
 
 fn quote(s: &str) -> String {
@@ -127,6 +177,7 @@ impl<'s> Exec<'s> {
                     message: msg.into(),
                     executing: f.tree.name.clone(),
                     context: None,
+                    cause: None,
                 }))
             }
             At::Arg(a) => (a.pos(), a.to_string()),
@@ -143,7 +194,18 @@ impl<'s> Exec<'s> {
             message: msg.into(),
             executing: f.tree.name.clone(),
             context: Some(context),
+            cause: None,
         }))
+    }
+
+    /// Go's `error calling NAME: %w`, at the command.
+    fn call_err<'t>(&self, f: &mut Frame<'t>, at: At<'t>, name: &str, cause: ErrorCause) -> Flow {
+        f.at = at;
+        let mut flow = self.err(f, format!("error calling {name}: {cause}"));
+        if let Flow::Err(e) = &mut flow {
+            e.cause = Some(cause);
+        }
+        flow
     }
 
     fn walk_list<'t>(&mut self, f: &mut Frame<'t>, dot: &Value, nodes: &'t [Node]) -> R<()> {
@@ -156,9 +218,10 @@ impl<'s> Exec<'s> {
                         self.print_value(&v);
                     }
                 }
-                Node::If(b) => self.walk_if_with(f, dot, b, false)?,
-                Node::With(b) => self.walk_if_with(f, dot, b, true)?,
-                Node::Range(b) => self.walk_range(f, dot, b)?,
+                // Nested control structures recurse; grow the stack rather than overflow.
+                Node::If(b) => grow(|| self.walk_if_with(f, dot, b, false))?,
+                Node::With(b) => grow(|| self.walk_if_with(f, dot, b, true))?,
+                Node::Range(b) => grow(|| self.walk_range(f, dot, b))?,
                 Node::Template(t) => self.walk_template(f, dot, t)?,
                 Node::Break => return Err(Flow::Break),
                 Node::Continue => return Err(Flow::Continue),
@@ -244,17 +307,31 @@ impl<'s> Exec<'s> {
                 Ok(true)
             }
             Value::Map(m) => {
-                let entries: Vec<(String, Value)> = m
-                    .borrow()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                if entries.is_empty() {
-                    return Ok(false);
-                }
-                for (k, v) in &entries {
-                    if self.one_iteration(f, b, Value::str(k), v, inner)? {
-                        break;
+                // Snapshot first: the body may modify the map (sprig `set`), as Go's sorted
+                // key list is also taken up front. Keys become values only when bound.
+                if b.pipe.decl.len() > 1 {
+                    let entries: Vec<(Value, Value)> = m
+                        .borrow()
+                        .iter()
+                        .map(|(k, v)| (Value::str(k), v.clone()))
+                        .collect();
+                    if entries.is_empty() {
+                        return Ok(false);
+                    }
+                    for (k, v) in entries {
+                        if self.one_iteration(f, b, k, &v, inner)? {
+                            break;
+                        }
+                    }
+                } else {
+                    let values: Vec<Value> = m.borrow().values().cloned().collect();
+                    if values.is_empty() {
+                        return Ok(false);
+                    }
+                    for v in &values {
+                        if self.one_iteration(f, b, Value::Nil, v, inner)? {
+                            break;
+                        }
                     }
                 }
                 Ok(true)
@@ -448,7 +525,7 @@ impl<'s> Exec<'s> {
             Arg::Ident { .. } => self.eval_function(f, dot, first, At::Cmd(cmd), rest, final_),
             Arg::Pipe(p) => {
                 self.not_a_function(f, &cmd.args, &final_)?;
-                self.eval_pipeline(f, dot, p)
+                grow(|| self.eval_pipeline(f, dot, p))
             }
             Arg::Variable { name, fields, .. } => {
                 f.at = At::Arg(first);
@@ -631,7 +708,7 @@ impl<'s> Exec<'s> {
                 }
                 self.eval_field_chain(f, dot, v, iface, arg, fields, &[], None)
             }
-            Arg::Pipe(p) => self.eval_pipeline(f, dot, p),
+            Arg::Pipe(p) => grow(|| self.eval_pipeline(f, dot, p)),
             Arg::Ident { .. } => self.eval_function(f, dot, arg, At::Arg(arg), &[], None),
             Arg::Chain { node, fields, .. } => {
                 let recv = self.eval_chain_receiver(f, dot, arg, node)?;
@@ -648,9 +725,9 @@ impl<'s> Exec<'s> {
     }
 
     /// An argument bound to a Go `string` parameter, with `evalArg`/`validateType`'s errors.
-    fn string_arg<'t>(&mut self, f: &mut Frame<'t>, dot: &Value, arg: &'t Arg) -> R<Rc<str>> {
+    fn string_arg<'t>(&mut self, f: &mut Frame<'t>, dot: &Value, arg: &'t Arg) -> R<StrArg<'t>> {
         match arg {
-            Arg::Str { value, .. } => Ok(Rc::from(&**value)),
+            Arg::Str { value, .. } => Ok(StrArg::Lit(value)),
             Arg::Number { .. } | Arg::Bool(..) => {
                 f.at = At::Arg(arg);
                 Err(self.err(f, format!("expected string; found {arg}")))
@@ -666,9 +743,9 @@ impl<'s> Exec<'s> {
         }
     }
 
-    fn string_value(&self, f: &Frame<'_>, v: Value) -> R<Rc<str>> {
+    fn string_value<'t>(&self, f: &Frame<'_>, v: Value) -> R<StrArg<'t>> {
         match v {
-            Value::Str(s) => Ok(s),
+            Value::Str(s) => Ok(StrArg::Val(s)),
             // Nils here come out of maps, i.e. typed `interface {}` in Go.
             Value::Nil => {
                 Err(self.err(f, "wrong type for value; expected string; got interface {}"))
@@ -699,13 +776,46 @@ impl<'s> Exec<'s> {
         match callee {
             Callee::Func(func) => {
                 let argv = self.eval_call_args(f, dot, args, final_)?;
-                func(&argv).map_err(|e| {
-                    f.at = cmd_at;
-                    self.err(f, format!("error calling {name}: {}", e.0))
-                })
+                func(&argv).map_err(|e| self.func_error(f, ident, cmd_at, args, name, e.0))
             }
             Callee::Builtin(b) => self.call_builtin(f, dot, *b, name, cmd_at, args, final_),
         }
+    }
+
+    /// Reports a library function's error the way Go would: call-level errors (argument count
+    /// and type, see [`super::arg_count_error`]) at the function or argument node, everything
+    /// else as `error calling NAME: MSG` at the command.
+    fn func_error<'t>(
+        &self,
+        f: &mut Frame<'t>,
+        ident: &'t Arg,
+        cmd_at: At<'t>,
+        args: &'t [Arg],
+        name: &str,
+        msg: String,
+    ) -> Flow {
+        // `MARK index-or-"-" MARK message` (the library's `FuncError::arity`/`bad_arg`).
+        if let Some((idx, m)) = msg
+            .strip_prefix(super::CALL_ERROR_MARK)
+            .and_then(|rest| rest.split_once(super::CALL_ERROR_MARK))
+        {
+            let Ok(i) = idx.parse::<usize>() else {
+                f.at = At::Arg(ident);
+                return self.err(f, m);
+            };
+            let node = args.get(i);
+            if let Some(a) = node {
+                f.at = At::Arg(a);
+            }
+            // A literal argument gets evalArg's wording ("expected integer; found \"2\"").
+            let text = m
+                .strip_prefix("wrong type for value; expected ")
+                .and_then(|r| r.split_once("; got "))
+                .map(|(expected, got)| arg_type_message(node, expected, got))
+                .unwrap_or_else(|| m.to_string());
+            return self.err(f, text);
+        }
+        self.call_err(f, cmd_at, name, ErrorCause::Message(msg))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -770,7 +880,7 @@ impl<'s> Exec<'s> {
             Builtin::Lookup => 4,
             _ => 0,
         };
-        let mut strs: Vec<Rc<str>> = Vec::new();
+        let mut strs: Vec<StrArg<'t>> = Vec::new();
         let mut argv: Vec<Value> = Vec::with_capacity(n);
         let mut fin = final_;
         for i in 0..n {
@@ -788,19 +898,20 @@ impl<'s> Exec<'s> {
                 }
             }
         }
-        let result: Result<Value, String> = match b {
+        let msg = |r: Result<Value, String>| r.map_err(ErrorCause::Message);
+        let result: Result<Value, ErrorCause> = match b {
             Builtin::Not => Ok(Value::Bool(!argv[0].truthy())),
-            Builtin::Len => builtins::len(&argv[0]),
-            Builtin::Index => builtins::index(&argv[0], &argv[1..]),
-            Builtin::Slice => builtins::slice(&argv[0], &argv[1..]),
-            Builtin::Call => Err(match &argv[0] {
+            Builtin::Len => msg(builtins::len(&argv[0])),
+            Builtin::Index => msg(builtins::index(&argv[0], &argv[1..])),
+            Builtin::Slice => msg(builtins::slice(&argv[0], &argv[1..])),
+            Builtin::Call => Err(ErrorCause::Message(match &argv[0] {
                 Value::Nil => "call of nil".to_string(),
                 v => format!(
                     "non-function {} of type {}",
                     args.first().map(|a| a.to_string()).unwrap_or_default(),
                     v.type_name()
                 ),
-            }),
+            })),
             Builtin::Print => Ok(Value::from(super::fmt::sprint(&argv))),
             Builtin::Println => Ok(Value::from(super::fmt::sprintln(&argv))),
             Builtin::Printf => Ok(Value::from(super::fmt::sprintf(&strs[0], &argv))),
@@ -813,40 +924,37 @@ impl<'s> Exec<'s> {
             Builtin::Urlquery => Ok(Value::from(builtins::query_escape(&builtins::eval_args(
                 &argv,
             )))),
-            Builtin::Eq => builtins::eq(&argv[0], &argv[1..]).map(Value::Bool),
-            Builtin::Ne => builtins::eq(&argv[0], &argv[1..]).map(|t| Value::Bool(!t)),
-            Builtin::Lt => builtins::lt(&argv[0], &argv[1]).map(Value::Bool),
-            Builtin::Le => builtins::le(&argv[0], &argv[1]).map(Value::Bool),
-            Builtin::Gt => builtins::le(&argv[0], &argv[1]).map(|t| Value::Bool(!t)),
-            Builtin::Ge => builtins::lt(&argv[0], &argv[1]).map(|t| Value::Bool(!t)),
+            Builtin::Eq => msg(builtins::eq(&argv[0], &argv[1..]).map(Value::Bool)),
+            Builtin::Ne => msg(builtins::eq(&argv[0], &argv[1..]).map(|t| Value::Bool(!t))),
+            Builtin::Lt => msg(builtins::lt(&argv[0], &argv[1]).map(Value::Bool)),
+            Builtin::Le => msg(builtins::le(&argv[0], &argv[1]).map(Value::Bool)),
+            Builtin::Gt => msg(builtins::le(&argv[0], &argv[1]).map(|t| Value::Bool(!t))),
+            Builtin::Ge => msg(builtins::lt(&argv[0], &argv[1]).map(|t| Value::Bool(!t))),
             Builtin::Include => {
                 let data = argv.pop().unwrap_or(Value::Nil);
                 self.include(&strs[0], data)
             }
             Builtin::Tpl => {
                 let data = argv.pop().unwrap_or(Value::Nil);
-                self.tpl(&strs[0], data)
+                self.tpl(&strs[0], data).map_err(ErrorCause::Message)
             }
-            Builtin::Lookup => self
+            Builtin::Lookup => msg(self
                 .opts
                 .host
-                .lookup(&strs[0], &strs[1], &strs[2], &strs[3]),
+                .lookup(&strs[0], &strs[1], &strs[2], &strs[3])),
             Builtin::And | Builtin::Or => unreachable!("handled above"),
         };
-        result.map_err(|msg| {
-            f.at = cmd_at;
-            self.err(f, format!("error calling {name}: {msg}"))
-        })
+        result.map_err(|cause| self.call_err(f, cmd_at, name, cause))
     }
 
     /// Helm's `include`: executes a named template into a string.
-    fn include(&mut self, name: &str, data: Value) -> Result<Value, String> {
+    fn include(&mut self, name: &str, data: Value) -> Result<Value, ErrorCause> {
         match self.include_counts.get_mut(name) {
             Some(v) => {
                 if *v > MAX_INCLUDE_NESTING {
-                    return Err(format!(
+                    return Err(ErrorCause::Message(format!(
                         "rendering template has a nested reference name: {name}: unable to execute template"
-                    ));
+                    )));
                 }
                 *v += 1;
             }
@@ -862,13 +970,13 @@ impl<'s> Exec<'s> {
     }
 
     /// Go's `ExecuteTemplate` into a string (shares the output buffer, then splits it off).
-    pub fn execute_named(&mut self, name: &str, data: Value) -> Result<String, String> {
+    pub fn execute_named(&mut self, name: &str, data: Value) -> Result<String, ErrorCause> {
         let Some(tree) = self.lookup(name) else {
-            return Err(format!(
+            return Err(ErrorCause::Message(format!(
                 "template: no template {} associated with template {}",
                 quote(name),
                 quote(ROOT_NAME)
-            ));
+            )));
         };
         let start = self.out.len();
         // `include` starts a fresh Go state, so template depth restarts too.
@@ -879,7 +987,7 @@ impl<'s> Exec<'s> {
             Ok(()) => Ok(self.out.split_off(start)),
             Err(e) => {
                 self.out.truncate(start);
-                Err(e.to_string())
+                Err(ErrorCause::Template(e))
             }
         }
     }

@@ -54,7 +54,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         // Width.
         if chars.peek().map(|x| x.1) == Some('*') {
             chars.next();
-            match args.get(arg_num).and_then(int_arg) {
+            match star_arg(args.get(arg_num)) {
                 Some(w) => {
                     if w < 0 {
                         f.minus = true;
@@ -81,7 +81,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             );
             if chars.peek().map(|x| x.1) == Some('*') {
                 chars.next();
-                match args.get(arg_num).and_then(int_arg) {
+                match star_arg(args.get(arg_num)) {
                     Some(p) if p >= 0 => f.prec = Some(p as usize),
                     Some(_) => {}
                     None => out.push_str("%!(BADPREC)"),
@@ -122,7 +122,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                     f.plus_v = f.plus;
                     f.plus = false;
                 }
-                print_arg(&mut out, &args[arg_num], verb, &f, 0);
+                print_arg(&mut out, &args[arg_num], verb, &f);
                 arg_num += 1;
             }
         }
@@ -138,7 +138,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             } else {
                 out.push_str(&a.type_name());
                 out.push('=');
-                print_arg(&mut out, a, 'v', &Flags::default(), 0);
+                print_arg(&mut out, a, 'v', &Flags::default());
             }
         }
         out.push(')');
@@ -148,14 +148,28 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
 
 type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
 
+/// Go's `parsenum`: a number past 10^6 is "crazy long" and swallows the rest of the format.
 fn parse_num(chars: &mut Chars<'_>) -> Option<usize> {
     let mut n: Option<usize> = None;
     while let Some(&(_, c)) = chars.peek() {
         let Some(d) = c.to_digit(10) else { break };
-        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(d as usize));
+        if n.unwrap_or(0) > MAX_WIDTH {
+            chars.by_ref().for_each(drop);
+            return None;
+        }
+        n = Some(n.unwrap_or(0) * 10 + d as usize);
         chars.next();
     }
     n
+}
+
+/// Go's `tooLarge` bound for widths and precisions.
+const MAX_WIDTH: usize = 1_000_000;
+
+/// Go's `intFromArg`: an int argument for `*`, within Go's bound.
+fn star_arg(v: Option<&Value>) -> Option<i64> {
+    v.and_then(int_arg)
+        .filter(|n| n.unsigned_abs() <= MAX_WIDTH as u64)
 }
 
 /// `[n]` explicit argument indexes.
@@ -208,7 +222,7 @@ pub fn sprint(args: &[Value]) -> String {
         if i > 0 && !is_string && !prev_string {
             out.push(' ');
         }
-        print_arg(&mut out, a, 'v', &Flags::default(), 0);
+        print_arg(&mut out, a, 'v', &Flags::default());
         prev_string = is_string;
     }
     out
@@ -221,7 +235,7 @@ pub fn sprintln(args: &[Value]) -> String {
         if i > 0 {
             out.push(' ');
         }
-        print_arg(&mut out, a, 'v', &Flags::default(), 0);
+        print_arg(&mut out, a, 'v', &Flags::default());
     }
     out.push('\n');
     out
@@ -240,9 +254,9 @@ fn pad(out: &mut String, s: &str, f: &Flags) {
     let fill = if f.zero { '0' } else { ' ' };
     if f.minus {
         out.push_str(s);
-        out.extend(std::iter::repeat(' ').take(w - n));
+        out.extend(std::iter::repeat_n(' ', w - n));
     } else {
-        out.extend(std::iter::repeat(fill).take(w - n));
+        out.extend(std::iter::repeat_n(fill, w - n));
         out.push_str(s);
     }
 }
@@ -254,12 +268,12 @@ fn bad_verb(out: &mut String, v: &Value, verb: char) {
     } else {
         out.push_str(&v.type_name());
         out.push('=');
-        print_arg(out, v, 'v', &Flags::default(), 0);
+        print_arg(out, v, 'v', &Flags::default());
     }
     out.push(')');
 }
 
-fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
+fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags) {
     if verb == 'T' {
         pad(out, &v.type_name(), f);
         return;
@@ -298,7 +312,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    print_arg(out, x, verb, f, depth + 1);
+                    print_arg(out, x, verb, f);
                 }
                 out.push('}');
                 return;
@@ -308,7 +322,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                 if i > 0 {
                     out.push(' ');
                 }
-                print_arg(out, x, verb, f, depth + 1);
+                print_arg(out, x, verb, f);
             }
             out.push(']');
         }
@@ -322,7 +336,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                     }
                     out.push_str(&go_quote(k));
                     out.push(':');
-                    print_arg(out, x, verb, f, depth + 1);
+                    print_arg(out, x, verb, f);
                 }
                 out.push('}');
                 return;
@@ -334,7 +348,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                 }
                 fmt_str(out, k, verb, f, &Value::str(k));
                 out.push(':');
-                print_arg(out, x, verb, f, depth + 1);
+                print_arg(out, x, verb, f);
             }
             out.push(']');
         }
@@ -517,7 +531,7 @@ fn fmt_float(out: &mut String, x: f64, verb: char, f: &Flags, v: &Value) {
         'v' | 'g' => ('g', None),
         'G' => ('G', None),
         'e' | 'E' | 'f' | 'F' => (verb, Some(6)),
-        'x' | 'X' | 'b' => ('g', None),
+        'x' | 'X' | 'b' => (verb, None),
         _ => {
             bad_verb(out, v, verb);
             return;
@@ -532,6 +546,27 @@ fn fmt_float(out: &mut String, x: f64, verb: char, f: &Flags, v: &Value) {
         match kind {
             'e' | 'E' => exp_form(x, prec.unwrap_or(6), kind == 'E'),
             'f' | 'F' => format!("{:.*}", prec.unwrap_or(6), x),
+            'x' | 'X' => {
+                let h = hex_float(x, prec);
+                if kind == 'X' {
+                    h.to_uppercase()
+                } else {
+                    h
+                }
+            }
+            'b' => {
+                let bits = x.to_bits();
+                let exp = ((bits >> 52) & 0x7ff) as i64;
+                let mut mant = bits & ((1u64 << 52) - 1);
+                let e = if exp == 0 {
+                    -1074
+                } else {
+                    mant |= 1u64 << 52;
+                    exp - 1075
+                };
+                let sign = if x.is_sign_negative() { "-" } else { "" };
+                format!("{sign}{mant}p{}{e}", if e >= 0 { "+" } else { "" })
+            }
             _ => {
                 let s = match prec {
                     None => format_float_g(x),
@@ -592,13 +627,80 @@ fn fmt_float(out: &mut String, x: f64, verb: char, f: &Flags, v: &Value) {
             let len = sign.len() + body.chars().count();
             if w > len {
                 out.push_str(sign);
-                out.extend(std::iter::repeat('0').take(w - len));
+                out.extend(std::iter::repeat_n('0', w - len));
                 out.push_str(&body);
                 return;
             }
         }
     }
     pad(out, &format!("{sign}{body}"), &Flags { zero: false, ..*f });
+}
+
+/// `%x` of a float: `-0x1.cp+01`, shortest hex digits or `prec` of them (rounded half to even).
+fn hex_float(x: f64, prec: Option<usize>) -> String {
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    if x == 0.0 {
+        let digits = match prec {
+            Some(p) if p > 0 => format!(".{}", "0".repeat(p)),
+            _ => String::new(),
+        };
+        return format!("{sign}0x0{digits}p+00");
+    }
+    let bits = x.to_bits();
+    let mut exp = ((bits >> 52) & 0x7ff) as i64;
+    let mut mant = bits & ((1u64 << 52) - 1);
+    if exp == 0 {
+        // Subnormal: normalise so the leading bit sits at bit 52.
+        exp = -1022;
+        while mant & (1u64 << 52) == 0 {
+            mant <<= 1;
+            exp -= 1;
+        }
+        mant &= (1u64 << 52) - 1;
+    } else {
+        exp -= 1023;
+    }
+    // 52 fraction bits = 13 hex digits.
+    let mut lead = 1u64;
+    let mut frac = mant;
+    let mut ndig = 13usize;
+    if let Some(p) = prec {
+        if p < 13 {
+            let shift = (13 - p) * 4;
+            let rem = frac & ((1u64 << shift) - 1);
+            let half = 1u64 << (shift - 1);
+            frac >>= shift;
+            if rem > half || (rem == half && frac & 1 == 1) {
+                frac += 1;
+                if frac >> (p * 4) != 0 {
+                    frac &= (1u64 << (p * 4)) - 1;
+                    lead += 1;
+                }
+            }
+            if lead == 2 {
+                lead = 1;
+                exp += 1;
+            }
+            ndig = p;
+        }
+    }
+    let mut digits = if ndig == 0 {
+        String::new()
+    } else {
+        format!("{frac:0width$x}", width = ndig)
+    };
+    match prec {
+        None => {
+            while digits.ends_with('0') {
+                digits.pop();
+            }
+        }
+        Some(p) if p > 13 => digits.push_str(&"0".repeat(p - 13)),
+        _ => {}
+    }
+    let point = if digits.is_empty() { "" } else { "." };
+    let esign = if exp < 0 { '-' } else { '+' };
+    format!("{sign}0x{lead}{point}{digits}p{esign}{:02}", exp.abs())
 }
 
 /// `%e` with `prec` digits after the point and Go's two-digit exponent.
@@ -701,13 +803,13 @@ mod tests {
             ("%v %v", vec![fl(1.5), fl(1e6)], "1.5 1e+06"),
             (
                 "%f %.2f %e %g",
-                vec![fl(3.14159), fl(3.14159), fl(1234.5678), fl(0.00001234)],
-                "3.141590 3.14 1.234568e+03 1.234e-05",
+                vec![fl(5.67891), fl(5.67891), fl(1234.5678), fl(0.00001234)],
+                "5.678910 5.68 1.234568e+03 1.234e-05",
             ),
             (
                 "%8.3f|%-8.3f|%08.3f",
-                vec![fl(3.14159), fl(3.14159), fl(-3.14159)],
-                "   3.142|3.142   |-003.142",
+                vec![fl(5.67891), fl(5.67891), fl(-5.67891)],
+                "   5.679|5.679   |-005.679",
             ),
             (
                 "%.3g %.10g %g",
@@ -756,11 +858,23 @@ mod tests {
             ("%*d|%-*d", vec![i(4), i(7), i(4), i(7)], "   7|7   "),
             ("%[2]s %[1]s", vec![s("a"), s("b")], "b a"),
             ("%!", vec![], "%!!(MISSING)"),
+            ("%99999999999d|", vec![i(1)], "%!(NOVERB)%!(EXTRA int=1)"),
+            ("%*d", vec![i(10_000_000), i(1)], "%!(BADWIDTH)1"),
             ("%z", vec![i(1)], "%!z(int=1)"),
             ("%+q", vec![s("é")], "\"\\u00e9\""),
             ("%v", vec![Value::Int64(-3)], "-3"),
-            ("%06.2f", vec![fl(3.14159)], "003.14"),
+            ("%06.2f", vec![fl(5.67891)], "005.68"),
             ("%+.1e", vec![fl(12345.0)], "+1.2e+04"),
+            (
+                "%x|%X|%.1x|%x|%b",
+                vec![fl(3.5), fl(3.5), fl(1.96875), fl(-0.0), fl(1.0)],
+                "0x1.cp+01|0X1.CP+01|0x1.0p+01|-0x0p+00|4503599627370496p-52",
+            ),
+            (
+                "%x|%.3x|%20x|%-12x|%+x",
+                vec![fl(0.1), fl(0.1), fl(1e300), fl(5e-324), fl(2.0)],
+                "0x1.999999999999ap-04|0x1.99ap-04|0x1.7e43c8800759cp+996|0x1p-1074   |+0x1p+01",
+            ),
         ];
         for (f, args, want) in cases {
             assert_eq!(sprintf(f, &args), want, "{f}");

@@ -77,7 +77,8 @@ impl std::fmt::Display for Item<'_> {
             ItemType::Error => f.write_str(&self.val),
             t if t.is_keyword() => write!(f, "<{}>", self.val),
             _ => {
-                if self.val.chars().count() > 10 {
+                // Go tests the byte length, then `%.10q` keeps ten runes.
+                if self.val.len() > 10 {
                     let short: String = self.val.chars().take(10).collect();
                     write!(f, "{}...", crate::value::go_quote(&short))
                 } else {

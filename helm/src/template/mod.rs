@@ -3,6 +3,26 @@
 //!
 //! Parse once into a [`Templates`] set (immutable, `Send + Sync`), then [`execute`] any template
 //! of it many times. Execution writes into one output buffer and shares values by `Rc`.
+//!
+//! ```
+//! use syncd_helm::funcs::FuncMap;
+//! use syncd_helm::template::{execute, ExecOptions, NoCluster, Templates};
+//! use syncd_helm::Value;
+//!
+//! let funcs = FuncMap::new();
+//! let mut set = Templates::new();
+//! set.parse("c/templates/_h.tpl", r#"{{ define "name" }}app-{{ . }}{{ end }}"#, &funcs).unwrap();
+//! set.parse("c/templates/x.yaml", r#"name: {{ include "name" .n | printf "%q" }}"#, &funcs).unwrap();
+//! let data = Value::from_json(&serde_json::json!({"n": "web"}));
+//! let opts = ExecOptions { funcs: &funcs, host: &NoCluster, strict: false };
+//! assert_eq!(execute(&set, "c/templates/x.yaml", &data, &opts).unwrap(), r#"name: "app-web""#);
+//! ```
+//!
+//! Library functions report errors as [`FuncError`](crate::funcs::FuncError)s, shown as Go does
+//! (`error calling NAME: MSG`); argument count and type mistakes that Go's reflection would catch
+//! before the call should be built with [`arg_count_error`] and [`arg_type_error`] so they read
+//! exactly like Go's. [`TemplateError`]'s `Display` is Go's `err.Error()`;
+//! [`TemplateError::helm_message`] is what Helm v4 prints for it.
 
 mod ast;
 mod builtins;
@@ -18,11 +38,49 @@ mod tests;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use error::{ErrorKind, TemplateError};
+pub use error::{ErrorCause, ErrorKind, TemplateError};
 pub use fmt::{sprint, sprintf, sprintln};
 
 use crate::funcs::FuncMap;
 use crate::value::Value;
+
+/// Marks a [`FuncError`](crate::funcs::FuncError) message as a Go call-level error (argument
+/// count or type), which Go reports at the function or argument node without the `error calling
+/// NAME:` prefix: `MARK index MARK message`, `-` as the index for the function itself. The same
+/// convention as the library's `FuncError::arity` / `FuncError::bad_arg`.
+pub(crate) const CALL_ERROR_MARK: char = '\u{1}';
+
+/// The error a library function returns when called with the wrong number of arguments; the
+/// executor reports it as Go's reflection does: `at <NAME>: wrong number of args for NAME: want
+/// 2 got 1` (`variadic` gives Go's "want at least" form).
+pub fn arg_count_error(
+    name: &str,
+    want: usize,
+    got: usize,
+    variadic: bool,
+) -> crate::funcs::FuncError {
+    let at_least = if variadic { "at least " } else { "" };
+    crate::funcs::FuncError(format!(
+        "{CALL_ERROR_MARK}-{CALL_ERROR_MARK}wrong number of args for {name}: want {at_least}{want} got {got}"
+    ))
+}
+
+/// The error a library function returns when argument `index` (0-based, counting a piped-in
+/// final value last) does not fit the Go parameter type `expected` (`"int"`, `"string"`,
+/// `"bool"`, `"float64"`, `"[]interface {}"`, ...). The executor words it as Go's reflection
+/// does for that argument: `expected integer; found "2"` for a literal, `wrong type for value;
+/// expected int; got string` for a computed value.
+pub fn arg_type_error(index: usize, expected: &str, got: &Value) -> crate::funcs::FuncError {
+    // Nils reaching a function come out of maps: Go sees them as `interface {}`.
+    let got = if got.is_nil() {
+        "interface {}".to_string()
+    } else {
+        got.type_name()
+    };
+    crate::funcs::FuncError(format!(
+        "{CALL_ERROR_MARK}{index}{CALL_ERROR_MARK}wrong type for value; expected {expected}; got {got}"
+    ))
+}
 
 /// A parsed template set: every file and `define` by name, like Go's associated templates.
 #[derive(Debug, Default, Clone)]
@@ -39,8 +97,9 @@ impl Templates {
     /// Parses `text` as template `name` and adds it and its `define`s to the set (a later
     /// definition of the same name replaces the earlier one, as in Go's AddParseTree, except
     /// that an empty body never replaces a non-empty one).
+    #[allow(clippy::result_large_err)] // the agreed contract; errors are rare and cold
     pub fn parse(&mut self, name: &str, text: &str, funcs: &FuncMap) -> Result<(), TemplateError> {
-        let trees = parse::parse(name, text, funcs)?;
+        let trees = parse::parse(name, text, funcs).map_err(|e| *e)?;
         for tree in trees {
             if tree.is_empty() && self.trees.contains_key(&tree.name) {
                 continue;
@@ -79,7 +138,8 @@ impl Host for NoCluster {}
 
 /// Per-execution settings.
 pub struct ExecOptions<'a> {
-    /// The function library (must be the one the set was parsed with, or a superset).
+    /// The function library for `tpl` text (templates of the set resolved their functions
+    /// when parsed, like Go's parse-time function check).
     pub funcs: &'a FuncMap,
     /// Provider of `lookup`.
     pub host: &'a dyn Host,
@@ -89,6 +149,7 @@ pub struct ExecOptions<'a> {
 
 /// Executes template `name` of `set` with `data` as `.` and `$`; returns the output with Go's
 /// `<no value>` left in place (Helm's chart layer strips it).
+#[allow(clippy::result_large_err)] // the agreed contract; errors are rare and cold
 pub fn execute(
     set: &Templates,
     name: &str,
@@ -109,8 +170,10 @@ pub fn execute(
             ),
             executing: String::new(),
             context: None,
+            cause: None,
         }),
         Some(tree) => {
+            ex.out.reserve(tree.text.len());
             ex.exec_tree(&tree, data.clone()).map_err(|e| *e)?;
             Ok(std::mem::take(&mut ex.out))
         }

@@ -8,7 +8,12 @@ use super::error::TemplateError;
 use super::lexer::{lex, Item, ItemType};
 use crate::funcs::FuncMap;
 
-type PResult<T> = Result<T, TemplateError>;
+type PResult<T> = Result<T, Box<TemplateError>>;
+
+/// Go's `maxStackDepth` for nested parenthesized pipelines.
+const MAX_PAREN_DEPTH: usize = 10_000;
+const STACK_RED_ZONE: usize = 64 * 1024;
+const STACK_GROW: usize = 1024 * 1024;
 
 /// What ended an item list.
 enum End {
@@ -26,6 +31,8 @@ struct Parser<'a, 'f> {
     funcs: &'f FuncMap,
     vars: Vec<String>,
     range_depth: usize,
+    /// Nesting of parenthesized pipelines (Go caps it at 10000).
+    paren_depth: usize,
     action_line: usize,
     /// Trees defined so far, in definition order (Go's treeSet).
     trees: Vec<Tree>,
@@ -44,6 +51,7 @@ pub(crate) fn parse(name: &str, text: &str, funcs: &FuncMap) -> PResult<Vec<Tree
         funcs,
         vars: vec!["$".into()],
         range_depth: 0,
+        paren_depth: 0,
         action_line: 0,
         trees: Vec::new(),
     };
@@ -59,9 +67,9 @@ pub(crate) fn parse(name: &str, text: &str, funcs: &FuncMap) -> PResult<Vec<Tree
 }
 
 impl<'a> Parser<'a, '_> {
-    fn errorf(&self, msg: impl Into<String>) -> TemplateError {
+    fn errorf(&self, msg: impl Into<String>) -> Box<TemplateError> {
         let line = self.items[self.furthest.min(self.items.len() - 1)].line;
-        TemplateError::parse(&self.parse_name, line, msg)
+        Box::new(TemplateError::parse(&self.parse_name, line, msg))
     }
 
     fn next(&mut self) -> Item<'a> {
@@ -96,7 +104,7 @@ impl<'a> Parser<'a, '_> {
         it
     }
 
-    fn unexpected(&self, token: &Item<'_>, context: &str) -> TemplateError {
+    fn unexpected(&self, token: &Item<'_>, context: &str) -> Box<TemplateError> {
         if token.typ == ItemType::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != token.line {
@@ -260,7 +268,8 @@ impl<'a> Parser<'a, '_> {
 
     fn control(&mut self, context: &str) -> PResult<Box<Branch>> {
         let vars_mark = self.vars.len();
-        let r = self.control_inner(context);
+        // Deeply nested control structures recurse; grow the stack rather than overflow.
+        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || self.control_inner(context));
         self.vars.truncate(vars_mark);
         r
     }
@@ -567,9 +576,17 @@ impl<'a> Parser<'a, '_> {
                     value,
                 }
             }
-            ItemType::LeftParen => Arg::Pipe(Box::new(
-                self.pipeline("parenthesized pipeline", ItemType::RightParen)?,
-            )),
+            ItemType::LeftParen => {
+                if self.paren_depth >= MAX_PAREN_DEPTH {
+                    return Err(self.errorf("max expression depth exceeded"));
+                }
+                self.paren_depth += 1;
+                let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROW, || {
+                    self.pipeline("parenthesized pipeline", ItemType::RightParen)
+                });
+                self.paren_depth -= 1;
+                Arg::Pipe(Box::new(r?))
+            }
             ItemType::String | ItemType::RawString => {
                 let value = unquote(&tok.val).map_err(|e| self.errorf(e))?;
                 Arg::Str {
@@ -701,7 +718,14 @@ fn number(tok: &Item<'_>) -> Result<Const, String> {
     }
     let cleaned = strip_underscores(text)
         .ok_or_else(|| format!("illegal number syntax: {}", crate::value::go_quote(text)))?;
-    match cleaned.parse::<f64>() {
+    let parsed = if cleaned.trim_start_matches(['+', '-']).starts_with("0x")
+        || cleaned.trim_start_matches(['+', '-']).starts_with("0X")
+    {
+        parse_hex_float(&cleaned).ok_or(())
+    } else {
+        cleaned.parse::<f64>().map_err(|_| ())
+    };
+    match parsed {
         Ok(f) if f.is_finite() => {
             if !text.contains(['.', 'e', 'E', 'p', 'P']) {
                 return Err(format!(
@@ -716,6 +740,33 @@ fn number(tok: &Item<'_>) -> Result<Const, String> {
             crate::value::go_quote(text)
         )),
     }
+}
+
+/// Go's hexadecimal floating-point literal: `0x1.8p3` = 1.5 × 2³.
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let body = &body[2..];
+    let (mant, exp) = body.split_once(['p', 'P'])?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int_part, frac_part) = mant.split_once('.').unwrap_or((mant, ""));
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int_part.chars() {
+        v = v * 16.0 + c.to_digit(16)? as f64;
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        v += c.to_digit(16)? as f64 * scale;
+        scale /= 16.0;
+    }
+    let v = v * 2f64.powi(exp);
+    Some(if neg { -v } else { v })
 }
 
 enum IntParse {
@@ -840,6 +891,121 @@ mod tests {
         }
     }
 
+    /// Go's parse_test.go error table (name, input, substring of the error).
+    #[test]
+    fn go_error_table() {
+        let deep = format!("{{{{{}1{}}}}}", "(".repeat(10_001), ")".repeat(10_001));
+        let cases = [
+            (
+                "deep",
+                deep.as_str(),
+                "deep:1: max expression depth exceeded",
+            ),
+            ("unclosed1", "line1\n{{", "unclosed1:2: unclosed action"),
+            (
+                "unclosed2",
+                "line1\n{{define `x`}}line2\n{{",
+                "unclosed2:3: unclosed action",
+            ),
+            (
+                "unclosed3",
+                "line1\n{{\"x\"\n\"y\"\n",
+                "unclosed3:4: unclosed action started at unclosed3:2",
+            ),
+            (
+                "unclosed4",
+                "{{\n\n\n\n\n",
+                "unclosed4:6: unclosed action started at unclosed4:1",
+            ),
+            (
+                "var1",
+                "line1\n{{\nx\n}}",
+                "var1:3: function \"x\" not defined",
+            ),
+            ("function", "{{foo}}", "function \"foo\" not defined"),
+            ("comment1", "{{/*}}", "comment1:1: unclosed comment"),
+            (
+                "comment2",
+                "{{/*\nhello\n}}",
+                "comment2:1: unclosed comment",
+            ),
+            ("lparen", "{{.X (1 2 3}}", "unclosed left paren"),
+            ("rparen", "{{.X 1 2 3 ) }}", "unexpected right paren"),
+            ("rparen2", "{{(.X 1 2 3", "unclosed action"),
+            ("space", "{{`x`3}}", "in operand"),
+            ("idchar", "{{a#}}", "'#'"),
+            ("charconst", "{{'a}}", "unterminated character constant"),
+            ("stringconst", "{{\"a}}", "unterminated quoted string"),
+            ("rawstringconst", "{{`a}}", "unterminated raw quoted string"),
+            ("number", "{{0xi}}", "number syntax"),
+            (
+                "multidefine",
+                "{{define `a`}}a{{end}}{{define `a`}}b{{end}}",
+                "multiple definition of template",
+            ),
+            ("eof", "{{range .X}}", "unexpected EOF"),
+            (
+                "variable",
+                "{{$x := 23}}{{with $x.y := 3}}{{$x 23}}{{end}}",
+                "unexpected \":=\"",
+            ),
+            ("multidecl", "{{$a,$b,$c := 23}}", "too many declarations"),
+            ("undefvar", "{{$a}}", "undefined variable"),
+            ("wrongdot", "{{true.any}}", "unexpected . after term"),
+            (
+                "wrongpipeline",
+                "{{12|false}}",
+                "non executable command in pipeline",
+            ),
+            (
+                "emptypipeline",
+                "{{ ( ) }}",
+                "missing value for parenthesized pipeline",
+            ),
+            (
+                "multilinerawstring",
+                "{{ $v := `\n` }} {{",
+                "multilinerawstring:2: unclosed action",
+            ),
+            ("rangeundefvar", "{{range $k}}{{end}}", "undefined variable"),
+            (
+                "rangeundefvars",
+                "{{range $k, $v}}{{end}}",
+                "undefined variable",
+            ),
+            (
+                "rangemissingvalue1",
+                "{{range $k,}}{{end}}",
+                "missing value for range",
+            ),
+            (
+                "rangemissingvalue2",
+                "{{range $k, $v := }}{{end}}",
+                "missing value for range",
+            ),
+            (
+                "rangenotvariable1",
+                "{{range $k, .}}{{end}}",
+                "range can only initialize variables",
+            ),
+            (
+                "rangenotvariable2",
+                "{{range $k, 123 := .}}{{end}}",
+                "range can only initialize variables",
+            ),
+        ];
+        let funcs = FuncMap::new();
+        let mut failures = Vec::new();
+        for (name, input, want) in cases {
+            match parse(name, input, &funcs) {
+                Err(e) if e.to_string().contains(want) => {}
+                Err(e) => failures.push(format!("{name}: {e} does not contain {want}")),
+                Ok(_) => failures.push(format!("{name}: no error")),
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
     #[test]
     fn numbers_type_like_go() {
         let item = |s: &str| Item {
@@ -872,6 +1038,8 @@ mod tests {
         assert_eq!(float("1e3"), Some(1000.0));
         assert_eq!(float("1.0"), Some(1.0));
         assert_eq!(float(".5"), Some(0.5));
+        assert_eq!(float("0x1p4"), Some(16.0));
+        assert_eq!(float("0x1.8p1"), Some(3.0));
         assert!(matches!(
             number(&item("18446744073709551615")),
             Ok(Const::Overflow)

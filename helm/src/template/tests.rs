@@ -42,6 +42,19 @@ fn t_set(args: &[Value]) -> Result<Value, FuncError> {
     Ok(args[0].clone())
 }
 
+fn t_indent(args: &[Value]) -> Result<Value, FuncError> {
+    if args.len() != 2 {
+        return Err(arg_count_error("indent", 2, args.len(), false));
+    }
+    let Value::Int(n) = args[0] else {
+        return Err(arg_type_error(0, "int", &args[0]));
+    };
+    let pad = " ".repeat(n.max(0) as usize);
+    Ok(Value::from(
+        format!("{pad}{}", args[1]).replace('\n', &format!("\n{pad}")),
+    ))
+}
+
 fn funcs() -> FuncMap {
     let mut f = FuncMap::new();
     f.insert("fail", t_fail);
@@ -50,6 +63,7 @@ fn funcs() -> FuncMap {
     f.insert("list", t_list);
     f.insert("upper", t_upper);
     f.insert("set", t_set);
+    f.insert("indent", t_indent);
     f
 }
 
@@ -167,7 +181,7 @@ fn output_table() {
         ("{{ html \"<a href='x'>&</a>\" }}", "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"),
         ("{{ js \"it's <b>\" }}", "it\\'s \\u003Cb\\u003E"),
         ("{{ urlquery \"a b&c\" }}", "a+b%26c"),
-        ("{{ printf \"%05.1f|%-4s|%q|%x\" 3.14159 \"ab\" \"q\" 255 }}", "003.1|ab  |\"q\"|ff"),
+        ("{{ printf \"%05.1f|%-4s|%q|%x\" 5.67891 \"ab\" \"q\" 255 }}", "005.7|ab  |\"q\"|ff"),
         ("{{ printf \"%d %s\" 1 }}", "1 %!s(MISSING)"),
         // define / template / block.
         ("{{ define \"a\" }}A{{ . }}{{ end }}{{ template \"a\" \"x\" }}", "Ax"),
@@ -303,6 +317,22 @@ fn error_table() {
             "{{ $i := 0 }}{{ range $i, $v = .Values.list }}{{ end }}",
             "template: t.yaml:1:38: executing \"t.yaml\" at <.Values.list>: undefined variable: $v",
         ),
+        (
+            "{{ indent 2 }}",
+            "template: t.yaml:1:3: executing \"t.yaml\" at <indent>: wrong number of args for indent: want 2 got 1",
+        ),
+        (
+            "{{ \"x\" | indent \"2\" }}",
+            "template: t.yaml:1:16: executing \"t.yaml\" at <\"2\">: expected integer; found \"2\"",
+        ),
+        (
+            "{{ \"x\" | indent .Values.missing }}",
+            "template: t.yaml:1:23: executing \"t.yaml\" at <.Values.missing>: wrong type for value; expected int; got interface {}",
+        ),
+        (
+            "{{ \"x\" | indent 2 \"y\" }}",
+            "template: t.yaml:1:9: executing \"t.yaml\" at <indent>: wrong number of args for indent: want 2 got 3",
+        ),
         ("{{ foo }}", "template: t.yaml:1: function \"foo\" not defined"),
         ("{{ if }}{{ end }}", "template: t.yaml:1: missing value for if"),
     ];
@@ -332,13 +362,26 @@ fn nested_include_limit_matches_helm() {
     assert_eq!(err.matches("error calling include").count(), 1002);
 }
 
+/// Go's `missingkey=error` (Helm `--strict`): missing keys fail, present nils and `index` don't.
 #[test]
 fn strict_mode_reports_missing_keys() {
-    let err = run_set(&[("t.yaml", "{{ .Values.nope }}")], "t.yaml", true).unwrap_err();
+    let strict = |text: &str| run_set(&[("t.yaml", text)], "t.yaml", true);
     assert_eq!(
-        err,
+        strict("{{ .Values.nope }}").unwrap_err(),
         "template: t.yaml:1:10: executing \"t.yaml\" at <.Values.nope>: map has no entry for key \"nope\""
     );
+    assert_eq!(
+        strict("{{ $x := .Values.nil }}{{ $x.foo }}").unwrap_err(),
+        "template: t.yaml:1:28: executing \"t.yaml\" at <$x.foo>: nil data; no entry for key \"foo\""
+    );
+    assert_eq!(strict("{{ .Values.nil }}").unwrap(), "<no value>");
+    assert_eq!(
+        strict("{{ index .Values \"nope\" }}").unwrap(),
+        "<no value>"
+    );
+    assert!(strict("{{ tpl \"{{ .Values.nope }}\" . }}")
+        .unwrap_err()
+        .ends_with("map has no entry for key \"nope\""));
 }
 
 #[test]
@@ -384,4 +427,155 @@ fn templates_are_send_and_sync() {
 #[test]
 fn sprintf_is_public() {
     assert_eq!(sprintf("%s=%d", &[Value::str("a"), Value::Int(1)]), "a=1");
+}
+
+fn corpus_dir() -> Option<std::path::PathBuf> {
+    let d =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/helm-corpus/charts");
+    let d2 =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/helm-corpus/charts");
+    [d, d2].into_iter().find(|p| p.is_dir())
+}
+
+fn collect_templates(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_templates(&p, out);
+        } else if p.components().any(|c| c.as_os_str() == "templates")
+            && matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("yaml" | "yml" | "tpl" | "txt")
+            )
+        {
+            out.push(p);
+        }
+    }
+}
+
+fn dummy(_: &[Value]) -> Result<Value, FuncError> {
+    Ok(Value::Nil)
+}
+
+/// Every template of the real-chart corpus must parse (unknown names are treated as library
+/// functions, since the library is not part of this module).
+#[test]
+fn corpus_templates_parse() {
+    let Some(dir) = corpus_dir() else {
+        println!("skipped: corpus not found");
+        return;
+    };
+    let mut files = Vec::new();
+    collect_templates(&dir, &mut files);
+    let mut f = funcs();
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        loop {
+            let mut set = Templates::new();
+            match set.parse("x", &text, &f) {
+                Ok(()) => break,
+                Err(e)
+                    if e.message.starts_with("function \"")
+                        && e.message.ends_with("\" not defined") =>
+                {
+                    let name = e.message
+                        ["function \"".len()..e.message.len() - "\" not defined".len()]
+                        .to_string();
+                    f.insert(Box::leak(name.into_boxed_str()), dummy);
+                }
+                Err(e) => {
+                    failures.push(format!("{}: {e}", file.display()));
+                    break;
+                }
+            }
+        }
+    }
+    println!("parsed {} corpus templates", files.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Go accepts up to 10000 nested parentheses and any depth of control structures; parsing,
+/// executing and dropping such trees must not overflow the (2 MiB test-thread) stack.
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let depth = 9999;
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(depth), ")".repeat(depth));
+    assert_eq!(run(&parens).unwrap(), "1");
+    let ifs = format!(
+        "{}x{}",
+        "{{ if true }}".repeat(depth),
+        "{{ end }}".repeat(depth)
+    );
+    assert_eq!(run(&ifs).unwrap(), "x");
+}
+
+fn t_helm_fail(args: &[Value]) -> Result<Value, FuncError> {
+    Err(FuncError::new(format!(
+        "HELM_ERR_START{}HELM_ERR_END",
+        args[0]
+    )))
+}
+
+/// Helm v4's rendering of errors, as observed from real Helm.
+#[test]
+fn helm_messages_match_helm_v4() {
+    const X: &str = "mychart/templates/x.yaml";
+    let helm = |files: &[(&str, &str)]| -> String {
+        let mut f = funcs();
+        f.insert("fail", t_helm_fail);
+        let mut set = Templates::new();
+        for (name, text) in files {
+            if let Err(e) = set.parse(name, text, &f) {
+                return e.helm_message(name);
+            }
+        }
+        let opts = ExecOptions {
+            funcs: &f,
+            host: &NoCluster,
+            strict: false,
+        };
+        execute(&set, X, &data(), &opts)
+            .unwrap_err()
+            .helm_message(X)
+    };
+    let cases: &[(&str, &str)] = &[
+        (
+            "x\n  {{ .Values.a.b }}",
+            "mychart/templates/x.yaml:2:12\n  executing \"mychart/templates/x.yaml\" at <.Values.a.b>:\n    nil pointer evaluating interface {}.b",
+        ),
+        (
+            "{{ include \"x\" . }}",
+            "mychart/templates/x.yaml:1:3\n  executing \"mychart/templates/x.yaml\" at <include \"x\" .>:\n    error calling include:\ntemplate: no template \"x\" associated with template \"gotpl\"",
+        ),
+        (
+            "{{ eq .Values.port 1 }}",
+            "template: mychart/templates/x.yaml:1:3: executing \"mychart/templates/x.yaml\" at <eq .Values.port 1>: error calling eq: incompatible types for comparison: float64 and int",
+        ),
+        ("a\nb\n  {{ fail \"boom\" }}", "execution error at (mychart/templates/x.yaml:3:5): boom"),
+        ("{{ foo }}", "parse error at (mychart/templates/x.yaml:1): function \"foo\" not defined"),
+        (
+            "{{ define \"h2\" -}}\n  {{ .a.b }}\n{{- end }}\nx: {{ include \"h2\" (dict \"a\" 1) }}",
+            "mychart/templates/x.yaml:4:6\n  executing \"mychart/templates/x.yaml\" at <include \"h2\" (dict \"a\" 1)>:\n    error calling include:\nmychart/templates/x.yaml:2:7\n  executing \"h2\" at <.a.b>:\n    can't evaluate field b in type interface {}",
+        ),
+        (
+            "{{ tpl \"{{ .Values.a.b }}\" . }}",
+            "template: mychart/templates/x.yaml:1:3: executing \"mychart/templates/x.yaml\" at <tpl \"{{ .Values.a.b }}\" .>: error calling tpl: error during tpl function execution for \"{{ .Values.a.b }}\": template: gotpl:1:10: executing \"gotpl\" at <.Values.a.b>: nil pointer evaluating interface {}.b",
+        ),
+        (
+            "{{ printf 3 }}",
+            "mychart/templates/x.yaml:1:10\n  executing \"mychart/templates/x.yaml\" at <3>:\n    expected string; found 3",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (text, want) in cases {
+        let got = helm(&[(X, text)]);
+        if got != *want {
+            failures.push(format!("{text:?}:\n  want {want:?}\n  got  {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
