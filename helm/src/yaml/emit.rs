@@ -195,12 +195,17 @@ impl Emitter {
                 let m = m.borrow();
                 let mut entries: Vec<(&str, &Value)> =
                     m.iter().map(|(k, v)| (k.as_str(), v)).collect();
-                sort_entries(&mut entries);
+                sort_entries(&mut entries, self.flavor == Flavor::V3);
                 self.mapping(&entries)
             }
             Value::Object(o) => {
                 let data = o.to_data();
                 self.node(&data, mapping, simple_key)
+            }
+            // go-yaml v3 has no []byte special case: it is a sequence of small ints.
+            Value::Bytes(b) if self.flavor == Flavor::V3 => {
+                let items: Vec<Value> = b.iter().map(|&x| Value::Int(i64::from(x))).collect();
+                self.sequence(&items)
             }
             other => {
                 let sc = self.scalar_for(other)?;
@@ -237,16 +242,7 @@ impl Emitter {
                         style,
                     }
                 }
-                // go-yaml v3 writes a []uint8 as a sequence of ints; handled as a string here
-                // only when it is valid UTF-8, which is what templates pass in practice.
-                Flavor::V3 => {
-                    let s = String::from_utf8_lossy(b).into_owned();
-                    let style = self.string_scalar(&s).style;
-                    Scalar {
-                        text: s.into(),
-                        style,
-                    }
-                }
+                Flavor::V3 => unreachable!("v3 bytes are sequences"),
             },
             Value::List(_) | Value::Map(_) | Value::Object(_) => unreachable!("collections"),
         })
@@ -381,6 +377,15 @@ impl Emitter {
     fn write_plain(&mut self, value: &str, allow_breaks: bool) {
         if !self.whitespace {
             self.put(' ');
+        }
+        // Fast path: a plain scalar has no breaks, and it cannot fold when even its last
+        // character stays within the width.
+        if value.is_ascii() && self.column + value.len() <= self.best_width {
+            self.out.push_str(value);
+            self.column += value.len();
+            self.whitespace = false;
+            self.indention = false;
+            return;
         }
         let mut spaces = false;
         let mut breaks = false;
@@ -617,10 +622,12 @@ fn analyze(value: &str, flavor: Flavor) -> Analysis {
         flow_ind = true;
     }
     let mut preceded_by_ws = true;
-    let chars: Vec<char> = value.chars().collect();
-    let n = chars.len();
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_by_ws = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t');
+    let mut it = value.chars().peekable();
+    let mut i = 0usize;
+    while let Some(c) = it.next() {
+        let next = it.peek().copied();
+        let last = next.is_none();
+        let followed_by_ws = matches!(next, None | Some(' ' | '\t'));
         if i == 0 {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
@@ -665,7 +672,7 @@ fn analyze(value: &str, flavor: Flavor) -> Analysis {
             if i == 0 {
                 leading_space = true;
             }
-            if i + 1 == n {
+            if last {
                 trailing_space = true;
             }
             if prev_break {
@@ -678,7 +685,7 @@ fn analyze(value: &str, flavor: Flavor) -> Analysis {
             if i == 0 {
                 leading_break = true;
             }
-            if i + 1 == n {
+            if last {
                 trailing_break = true;
             }
             if prev_space {
@@ -692,6 +699,7 @@ fn analyze(value: &str, flavor: Flavor) -> Analysis {
         }
         // libyaml's is_blankz: space, tab, break or NUL.
         preceded_by_ws = matches!(c, ' ' | '\t' | '\0') || is_break(c);
+        i += 1;
     }
     let mut a = Analysis {
         multiline: line_breaks,
@@ -733,16 +741,17 @@ fn analyze(value: &str, flavor: Flavor) -> Analysis {
     a
 }
 
-/// Orders map entries as go-yaml's `keyList` does (both v2 and v3 agree for string keys). The
-/// map arrives byte-sorted, which already matches in the common case, so check before sorting.
-fn sort_entries(entries: &mut [(&str, &Value)]) {
+/// Orders map entries as go-yaml's `keyList` does. The map arrives byte-sorted, which already
+/// matches in the common case, so check before sorting.
+fn sort_entries(entries: &mut [(&str, &Value)], v3: bool) {
+    let cmp = |a: &str, b: &str| key_cmp(a, b, v3);
     if entries
         .windows(2)
-        .all(|w| go_yaml_key_cmp(w[0].0, w[1].0) != Ordering::Greater)
+        .all(|w| cmp(w[0].0, w[1].0) != Ordering::Greater)
     {
         return;
     }
-    entries.sort_by(|a, b| go_yaml_key_cmp(a.0, b.0));
+    entries.sort_by(|a, b| cmp(a.0, b.0));
 }
 
 /// `encoding/json` leaves DEL, the C1 controls and U+FFFE/U+FFFF unescaped, and go-yaml's reader
@@ -848,21 +857,29 @@ fn go_yaml_float(f: f64) -> String {
 /// go-yaml's `keyList.Less` for two string keys: letters sort after non-letters, runs of digits
 /// compare as numbers (`a2` < `a10`).
 pub fn go_yaml_key_cmp(a: &str, b: &str) -> Ordering {
-    if key_less(a, b) {
+    key_cmp(a, b, false)
+}
+
+fn key_cmp(a: &str, b: &str, v3: bool) -> Ordering {
+    if key_less(a, b, v3) {
         Ordering::Less
-    } else if key_less(b, a) {
+    } else if key_less(b, a, v3) {
         Ordering::Greater
     } else {
         Ordering::Equal
     }
 }
 
-fn key_less(a: &str, b: &str) -> bool {
+/// `keyList.Less`; go-yaml v3 differs in one case: right after a digit, a letter sorts before
+/// a non-letter.
+fn key_less(a: &str, b: &str, v3: bool) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
     let mut i = 0;
+    let mut after_digit = false;
     while i < ar.len() && i < br.len() {
         if ar[i] == br[i] {
+            after_digit = ar[i].is_numeric();
             i += 1;
             continue;
         }
@@ -872,7 +889,7 @@ fn key_less(a: &str, b: &str) -> bool {
             return ar[i] < br[i];
         }
         if al || bl {
-            return bl;
+            return if v3 && after_digit { al } else { bl };
         }
         let (mut an, mut bn): (i64, i64) = (0, 0);
         if ar[i] == '0' || br[i] == '0' {

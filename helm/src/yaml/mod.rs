@@ -11,7 +11,9 @@ mod toml;
 
 pub use emit::{go_yaml_key_cmp, marshal_v2, to_yaml, to_yaml_pretty};
 pub use funcs::register;
-pub use parse::{parse_documents, parse_values, unmarshal_into_list, unmarshal_into_map};
+pub use parse::{
+    go_string_field, parse_documents, parse_values, unmarshal_into_list, unmarshal_into_map,
+};
 pub use resolve::{resolve_plain, Resolved};
 pub use toml::{from_toml, to_toml};
 

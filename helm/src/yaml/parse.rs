@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use base64::Engine as _;
-use serde_json::{Map as JsonMap, Number, Value as Json};
+use indexmap::IndexMap;
+use serde_json::{Number, Value as Json};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{ScanError, TScalarStyle};
 
@@ -38,41 +39,60 @@ pub fn parse_values(text: &str) -> Result<Value, YamlError> {
 /// `sigs.k8s.io/yaml.Unmarshal(text, &map[string]interface{})` for the first document; `go_type`
 /// names the target in the JSON type error (`map[string]interface {}` for `fromYaml`).
 pub fn unmarshal_into_map(text: &str, go_type: &str) -> Result<Map, YamlError> {
-    match first_document_json(text)? {
-        Json::Null => Ok(Map::new()),
-        Json::Object(o) => Ok(o
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from_json(v)))
-            .collect()),
-        other => Err(type_error(&other, go_type)),
+    match first_document(text)? {
+        GoVal::Nil => Ok(Map::new()),
+        GoVal::Map(m) => m.into_iter().map(|(k, v)| Ok((k, to_value(v)?))).collect(),
+        other => {
+            check_json(&other)?;
+            Err(type_error(&other, go_type))
+        }
     }
 }
 
 /// `sigs.k8s.io/yaml.Unmarshal(text, &[]interface{})` for the first document.
 pub fn unmarshal_into_list(text: &str) -> Result<Vec<Value>, YamlError> {
-    match first_document_json(text)? {
-        Json::Null => Ok(Vec::new()),
-        Json::Array(a) => Ok(a.iter().map(Value::from_json).collect()),
-        other => Err(type_error(&other, "[]interface {}")),
+    match first_document(text)? {
+        GoVal::Nil => Ok(Vec::new()),
+        GoVal::Seq(a) => a.into_iter().map(to_value).collect(),
+        other => {
+            check_json(&other)?;
+            Err(type_error(&other, "[]interface {}"))
+        }
     }
 }
 
-fn first_document_json(text: &str) -> Result<Json, YamlError> {
+/// What a Go `string` struct field receives from `sigs.k8s.io/yaml.Unmarshal` for a parsed
+/// scalar (Chart.yaml's `appVersion: 1.10` reads as "1.1"): numbers and bools are turned into
+/// text first, floats with `FormatFloat(f, 'g', -1, 32)`. `None` for null and collections.
+pub fn go_string_field(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Number(n) => Some(match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(u)) => u.to_string(),
+            _ => format_float32_g(n.as_f64().unwrap_or(0.0)),
+        }),
+        _ => None,
+    }
+}
+
+fn first_document(text: &str) -> Result<GoVal, YamlError> {
     let docs = read_stream(text, true)?;
     match docs.first() {
-        Some(Some(n)) => to_json(Decoder::default().decode(n)?),
-        _ => Ok(Json::Null),
+        Some(Some(n)) => Decoder::default().decode(n),
+        _ => Ok(GoVal::Nil),
     }
 }
 
-fn type_error(v: &Json, go_type: &str) -> YamlError {
+fn type_error(v: &GoVal, go_type: &str) -> YamlError {
     let kind = match v {
-        Json::Array(_) => "array",
-        Json::Object(_) => "object",
-        Json::String(_) => "string",
-        Json::Number(_) => "number",
-        Json::Bool(_) => "bool",
-        Json::Null => "null",
+        GoVal::Seq(_) => "array",
+        GoVal::Map(_) => "object",
+        GoVal::Str(_) => "string",
+        GoVal::Int(_) | GoVal::Uint(_) | GoVal::Float(_) => "number",
+        GoVal::Bool(_) => "bool",
+        GoVal::Nil => "null",
     };
     YamlError::unmarshal(format!(
         "json: cannot unmarshal {kind} into Go value of type {go_type}"
@@ -96,12 +116,55 @@ enum Node {
 
 /// Reads every document (or only the first) into node trees; `None` for an empty document.
 fn read_stream(text: &str, first_only: bool) -> Result<Vec<Option<Rc<Node>>>, YamlError> {
-    let mut r = Reader {
-        parser: Parser::new_from_str(text),
-        text,
-        anchors: HashMap::new(),
-        anchor_names: HashMap::new(),
-    };
+    // libyaml skips a byte-order mark at the start of the stream.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut patched: Option<String> = None;
+    loop {
+        let t = patched.as_deref().unwrap_or(text);
+        let mut r = Reader {
+            parser: Parser::new_from_str(t),
+            text: t,
+            anchors: HashMap::new(),
+            anchor_names: HashMap::new(),
+            patch: None,
+        };
+        match read_docs(&mut r, first_only) {
+            // Where libyaml is more lenient than yaml-rust2 in ways that cannot change the
+            // value, patch the text and read again: a tab after `:` is only separation (a space
+            // means the same); continuation lines of a quoted scalar may sit left of the block
+            // indentation (their leading blanks are dropped anyway).
+            Err(e) => {
+                let fixed = match r.patch {
+                    Some(Patch::TabSeparator(at)) => Some(
+                        t.chars()
+                            .enumerate()
+                            .map(|(i, c)| if i == at { ' ' } else { c })
+                            .collect::<String>(),
+                    ),
+                    Some(Patch::IndentQuoted(at, col)) => indent_quoted(t, at, col),
+                    None => None,
+                };
+                match fixed {
+                    Some(s) if s != t => patched = Some(s),
+                    // An unclosed quote: libyaml runs into the end of the stream.
+                    None if matches!(r.patch, Some(Patch::IndentQuoted(..))) => {
+                        let lines = t.matches('\n').count();
+                        return Err(YamlError {
+                            line: if lines == 0 { 0 } else { lines + 1 },
+                            col: 0,
+                            message: "found unexpected end of stream".into(),
+                            kind: super::ErrorKind::Yaml,
+                        });
+                    }
+                    _ => return Err(e),
+                }
+            }
+            ok => return ok,
+        }
+    }
+}
+
+fn read_docs(r: &mut Reader<'_>, first_only: bool) -> Result<Vec<Option<Rc<Node>>>, YamlError> {
     let mut docs = Vec::new();
     loop {
         let (ev, _) = r.next()?;
@@ -136,18 +199,80 @@ struct Reader<'a> {
     /// Anchor id → finished node; an id present with `None` is still being built.
     anchors: HashMap<usize, Option<Rc<Node>>>,
     anchor_names: HashMap<usize, String>,
+    /// A libyaml-compatible fix for the error just hit (see [`read_stream`]).
+    patch: Option<Patch>,
+}
+
+/// Text fixes that make yaml-rust2 accept what libyaml accepts, with the same meaning.
+#[derive(Clone, Copy)]
+enum Patch {
+    /// Char index of a tab right after `:`.
+    TabSeparator(usize),
+    /// Char index and column of a quoted scalar whose continuation lines are under-indented.
+    IndentQuoted(usize, usize),
+}
+
+/// Indents every continuation line of the quoted scalar starting at char index `at` by `col`
+/// spaces; `None` when the scalar cannot be delimited.
+fn indent_quoted(t: &str, at: usize, col: usize) -> Option<String> {
+    let chars: Vec<char> = t.chars().collect();
+    let quote = *chars.get(at)?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let mut out: String = chars[..=at].iter().collect();
+    let mut i = at + 1;
+    while i < chars.len() {
+        let c = chars[i];
+        out.push(c);
+        if quote == '"' && c == '\\' {
+            if let Some(&n) = chars.get(i + 1) {
+                out.push(n);
+                if n == '\n' {
+                    out.extend(std::iter::repeat_n(' ', col));
+                }
+            }
+            i += 2;
+            continue;
+        }
+        if c == quote {
+            if quote == '\'' && chars.get(i + 1) == Some(&'\'') {
+                out.push('\'');
+                i += 2;
+                continue;
+            }
+            out.extend(&chars[i + 1..]);
+            return Some(out);
+        }
+        if c == '\n' {
+            out.extend(std::iter::repeat_n(' ', col));
+        }
+        i += 1;
+    }
+    None
 }
 
 impl Reader<'_> {
     fn next(&mut self) -> Result<(Event, yaml_rust2::scanner::Marker), YamlError> {
-        self.parser
-            .next_token()
-            .map_err(|e| scan_error(&e, self.text))
+        self.parser.next_token().map_err(|e| {
+            if e.info() == "':' must be followed by a valid YAML whitespace" {
+                let at = e.marker().index().saturating_sub(1);
+                if self.text.chars().nth(at) == Some('\t') {
+                    self.patch = Some(Patch::TabSeparator(at));
+                }
+            } else if e.info() == "invalid indentation in quoted scalar" {
+                self.patch = Some(Patch::IndentQuoted(e.marker().index(), e.marker().col()));
+            }
+            scan_error(&e, self.text)
+        })
     }
 
     fn node(&mut self, ev: Event, at: usize) -> Result<Rc<Node>, YamlError> {
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
+                if matches!(style, TScalarStyle::DoubleQuoted) && self.text.contains("\\/") {
+                    yaml11_escapes(self.text, at)?;
+                }
                 let tag = short_tag(tag);
                 let plain = matches!(style, TScalarStyle::Plain) && tag.is_none();
                 let n = Rc::new(Node::Scalar { value, plain, tag });
@@ -219,6 +344,36 @@ impl Reader<'_> {
     }
 }
 
+/// YAML 1.2 added the `\/` escape; libyaml (YAML 1.1) rejects it. Checks the double-quoted
+/// scalar starting at or after char index `at`.
+fn yaml11_escapes(text: &str, at: usize) -> Result<(), YamlError> {
+    let Some((start, _)) = text.char_indices().nth(at) else {
+        return Ok(());
+    };
+    let Some(open) = text[start..].find('"') else {
+        return Ok(());
+    };
+    let bytes = text.as_bytes();
+    let mut i = start + open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'/') => {
+                let zero_based = text[..i].matches('\n').count();
+                return Err(YamlError {
+                    line: if zero_based == 0 { 0 } else { zero_based + 1 },
+                    col: 0,
+                    message: "found unknown escape character".into(),
+                    kind: super::ErrorKind::Yaml,
+                });
+            }
+            b'\\' => i += 2,
+            b'"' => return Ok(()),
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
 /// The anchor name written before the node at char index `at` (`&name`), for error messages.
 fn anchor_name_near(text: &str, at: usize) -> String {
     let prefix: String = text.chars().take(at + 1).collect();
@@ -270,8 +425,27 @@ fn scan_error(e: &ScanError, text: &str) -> YamlError {
     } else if msg == "simple key expect ':'" || msg == "simple key expected" {
         msg = "could not find expected ':'".into();
     } else if msg == "invalid trailing content after double-quoted scalar" {
-        msg = "could not find expected ':'".into();
+        // After a key libyaml misses the ':' (noticed on the next line); after a value the
+        // parser finds no next key.
+        let line_start: String = text
+            .chars()
+            .take(e.marker().index())
+            .collect::<String>()
+            .rsplit('\n')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        if line_start.contains(": ") {
+            msg = "did not find expected key".into();
+        } else {
+            msg = "could not find expected ':'".into();
+            line_shift = 1;
+        }
+    } else if msg == "a block scalar content cannot start with a tab" {
+        msg = "found a tab character where an indentation space is expected".into();
         line_shift = 1;
+    } else if msg == "\"-\" is only valid inside a block" {
+        msg = "did not find expected node content".into();
     } else if msg == "expected ',' or ']'" {
         msg = "did not find expected ',' or ']'".into();
     } else if msg == "found unknown anchor" {
@@ -309,7 +483,7 @@ enum GoVal {
     Str(String),
     Seq(Vec<GoVal>),
     /// String-keyed already (sigs.k8s.io/yaml's key conversion applied), in document order.
-    Map(JsonMap<String, Json>),
+    Map(IndexMap<String, GoVal>),
 }
 
 /// go-yaml v2's decoder state: alias recursion and the excessive-aliasing guard.
@@ -348,7 +522,7 @@ impl Decoder {
                     .collect::<Result<_, _>>()?,
             )),
             Node::Map(_) => {
-                let mut out = JsonMap::new();
+                let mut out = IndexMap::new();
                 self.mapping_into(n, &mut out)?;
                 Ok(GoVal::Map(out))
             }
@@ -357,7 +531,11 @@ impl Decoder {
 
     /// Decodes a mapping into `out` (which merges may already have filled): go-yaml v2 applies
     /// entries in order, so a later key (merged or explicit) overwrites an earlier one.
-    fn mapping_into(&mut self, n: &Node, out: &mut JsonMap<String, Json>) -> Result<(), YamlError> {
+    fn mapping_into(
+        &mut self,
+        n: &Node,
+        out: &mut IndexMap<String, GoVal>,
+    ) -> Result<(), YamlError> {
         let entries = match n {
             Node::Map(e) => e,
             Node::Alias(t) => {
@@ -376,12 +554,12 @@ impl Decoder {
             let key = self.decode(k)?;
             let val = self.decode(v)?;
             let key = key_string(&key, &val)?;
-            out.insert(key, to_json(val)?);
+            out.insert(key, val);
         }
         Ok(())
     }
 
-    fn merge(&mut self, v: &Node, out: &mut JsonMap<String, Json>) -> Result<(), YamlError> {
+    fn merge(&mut self, v: &Node, out: &mut IndexMap<String, GoVal>) -> Result<(), YamlError> {
         match v {
             Node::Map(_) => self.mapping_into(v, out),
             Node::Alias(t) if matches!(**t, Node::Map(_)) => self.mapping_into(v, out),
@@ -522,7 +700,15 @@ fn go_sharp_v(v: &GoVal) -> String {
             "[]interface {{}}{{{}}}",
             items.iter().map(go_sharp_v).collect::<Vec<_>>().join(", ")
         ),
-        GoVal::Map(_) => "map[string]interface {}{...}".into(),
+        GoVal::Map(m) => {
+            let mut entries: Vec<(&String, &GoVal)> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let body: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", crate::value::go_quote(k), go_sharp_v(v)))
+                .collect();
+            format!("map[interface {{}}]interface {{}}{{{}}}", body.join(", "))
+        }
     }
 }
 
@@ -536,10 +722,7 @@ fn to_json(v: GoVal) -> Result<Json, YamlError> {
         GoVal::Uint(u) => Json::from(u),
         GoVal::Float(f) => {
             if !f.is_finite() {
-                return Err(YamlError::bare(format!(
-                    "json: unsupported value: {}",
-                    crate::value::format_float_g(f)
-                )));
+                return Err(unsupported_float(f));
             }
             if f.fract() == 0.0 && f.abs() < 1e21 && !(f == 0.0 && f.is_sign_negative()) {
                 if f >= i64::MIN as f64 && f < i64::MAX as f64 {
@@ -553,7 +736,51 @@ fn to_json(v: GoVal) -> Result<Json, YamlError> {
         }
         GoVal::Str(s) => Json::String(s),
         GoVal::Seq(items) => Json::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?),
-        GoVal::Map(m) => Json::Object(m),
+        GoVal::Map(m) => Json::Object(
+            m.into_iter()
+                .map(|(k, v)| Ok((k, to_json(v)?)))
+                .collect::<Result<_, YamlError>>()?,
+        ),
+    })
+}
+
+fn unsupported_float(f: f64) -> YamlError {
+    YamlError::bare(format!(
+        "json: unsupported value: {}",
+        crate::value::format_float_g(f)
+    ))
+}
+
+/// The JSON marshal step fails on NaN/±Inf anywhere in the document, before the target type is
+/// looked at.
+fn check_json(v: &GoVal) -> Result<(), YamlError> {
+    match v {
+        GoVal::Float(f) if !f.is_finite() => Err(unsupported_float(*f)),
+        GoVal::Seq(items) => items.iter().try_for_each(check_json),
+        GoVal::Map(m) => m.values().try_for_each(check_json),
+        _ => Ok(()),
+    }
+}
+
+/// The value `json.Unmarshal` into `interface{}` produces from the marshalled JSON: every number
+/// a float64.
+fn to_value(v: GoVal) -> Result<Value, YamlError> {
+    Ok(match v {
+        GoVal::Nil => Value::Nil,
+        GoVal::Bool(b) => Value::Bool(b),
+        GoVal::Int(i) => Value::Float(i as f64),
+        GoVal::Uint(u) => Value::Float(u as f64),
+        GoVal::Float(f) if !f.is_finite() => return Err(unsupported_float(f)),
+        GoVal::Float(f) => Value::Float(f),
+        GoVal::Str(s) => Value::from(s),
+        GoVal::Seq(items) => {
+            Value::list(items.into_iter().map(to_value).collect::<Result<_, _>>()?)
+        }
+        GoVal::Map(m) => Value::map(
+            m.into_iter()
+                .map(|(k, v)| Ok((k, to_value(v)?)))
+                .collect::<Result<_, YamlError>>()?,
+        ),
     })
 }
 
@@ -639,6 +866,7 @@ mod tests {
             ),
             ("{a: 1", "yaml: line 1: did not find expected ',' or '}'"),
             ("a: 'x", "yaml: found unexpected end of stream"),
+            ("a: 'x\nb", "yaml: line 2: found unexpected end of stream"),
             ("a: *nope", "yaml: unknown anchor 'nope' referenced"),
             ("a: &x [*x]", "yaml: anchor 'x' value contains itself"),
             (
@@ -647,12 +875,51 @@ mod tests {
             ),
             ("a: !!int abc", "yaml: cannot decode !!str `abc` as a !!int"),
             ("a: b\nc", "yaml: line 3: could not find expected ':'"),
+            (
+                "a: 'ok\\/'\nb: \"x\\/\"",
+                "yaml: line 2: found unknown escape character",
+            ),
             ("x: .inf", "json: unsupported value: +Inf"),
         ];
         for (doc, want) in cases {
             assert_eq!(parse_values(doc).unwrap_err().to_string(), want, "{doc:?}");
         }
         assert_eq!(parse_values("a: b\n  c: d").unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn string_fields_coerce_like_sigs_yaml() {
+        // Checked against Helm's `.Chart.AppVersion` for the same Chart.yaml values.
+        let cases = [
+            ("1.10", "1.1"),
+            ("1e3", "1000"),
+            ("3.14159265", "3.1415927"),
+            ("true", "true"),
+            ("0x1F", "31"),
+            ("123456789", "123456789"),
+            ("1.0", "1"),
+            ("yes", "true"),
+        ];
+        for (text, want) in cases {
+            let doc = parse_documents(&format!("v: {text}")).unwrap();
+            assert_eq!(
+                go_string_field(&doc[0]["v"]).as_deref(),
+                Some(want),
+                "{text}"
+            );
+        }
+        let doc = parse_documents("v: ~").unwrap();
+        assert_eq!(go_string_field(&doc[0]["v"]), None);
+    }
+
+    #[test]
+    fn lenient_where_libyaml_is() {
+        let v = parse_documents("a:\n  b: 'x\ny'\n  c:\t\"p\n\n q\"\n").unwrap();
+        assert_eq!(v[0], json!({"a": {"b": "x y", "c": "p\nq"}}));
+        assert_eq!(
+            parse_documents("\u{feff}k: v").unwrap()[0],
+            json!({"k": "v"})
+        );
     }
 
     #[test]

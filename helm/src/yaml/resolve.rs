@@ -45,7 +45,11 @@ pub fn resolve_plain(s: &str) -> Resolved {
             if is_timestamp(s) {
                 return Resolved::Timestamp;
             }
-            let plain: String = s.chars().filter(|&c| c != '_').collect();
+            let plain: std::borrow::Cow<str> = if s.contains('_') {
+                s.replace('_', "").into()
+            } else {
+                s.into()
+            };
             if let Some(i) = go_parse_int(&plain) {
                 return Resolved::Int(i);
             }
@@ -291,7 +295,9 @@ impl Cursor<'_> {
 
 fn days_in(month: u32, year: u32) -> u32 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -455,7 +461,7 @@ mod tests {
         assert!(is_base60_float("-190:20:30.15"));
         assert!(!is_base60_float("1:70"));
         assert!(!is_base60_float("a:1"));
-        assert_eq!(format_float32_g(3.14159265358), "3.1415927");
+        assert_eq!(format_float32_g(1.23456789), "1.2345679");
         assert_eq!(format_float32_g(1000.0), "1000");
         assert_eq!(format_float32_g(1e6), "1e+06");
         assert_eq!(format_float32_g(0.1), "0.1");

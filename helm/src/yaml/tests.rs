@@ -317,7 +317,7 @@ const FROM_YAML: &[(&str, &str, &str)] = &[
 ];
 
 /// Known differences from go-yaml (yaml-rust2 is stricter or words an error differently).
-const FROM_YAML_KNOWN_DIFFERENT: &[&str] = &["a: 1\nb: [1, 2\nc: 3", "x: 'a\n\nb'"];
+const FROM_YAML_KNOWN_DIFFERENT: &[&str] = &["a: 1\nb: [1, 2\nc: 3"];
 
 /// Numbers compared as f64: Helm's toJson prints float64 values, ours keep their Rust type.
 fn norm(v: &serde_json::Value) -> serde_json::Value {
@@ -441,6 +441,10 @@ fn to_yaml_of_template_values_matches_helm() {
     for (v, want) in cases {
         assert_eq!(to_yaml(&v), want, "{v:?}");
     }
+    // .Files.GetBytes in Helm: base64 via JSON, a list of ints for v3, an int array in TOML.
+    let bytes = Value::Bytes(b"hi".as_slice().into());
+    assert_eq!(to_yaml_pretty(&bytes), "- 104\n- 105");
+    assert_eq!(to_toml(&map(vec![("b", bytes)])), "b = [104, 105]\n");
     assert_eq!(to_yaml_pretty(&Value::from("a\nb")), "|-\n  a\n  b");
     assert_eq!(to_yaml_pretty(&Value::Nil), "null");
     assert_eq!(to_yaml_pretty(&Value::empty_map()), "{}");
@@ -489,5 +493,156 @@ fn functions_follow_helm_error_conventions() {
     assert_eq!(
         e.to_string(),
         "map[Error:error converting YAML to JSON: yaml: mapping values are not allowed in this context]"
+    );
+}
+
+/// More documents: (document, fromYaml | toJson) as Helm printed it.
+const FROM_YAML_MORE: &[(&str, &str)] = &[
+    ("a:\n  - b\n  -   c\n  -\n    d: 1\n", "{\"a\":[\"b\",\"c\",{\"d\":1}]}"),
+    ("a: |\n    indented more\n  less?\n", "{\"Error\":\"error converting YAML to JSON: yaml: line 2: did not find expected key\"}"),
+    ("a: >-\n  folded\n  text\n\n  para\n", "{\"a\":\"folded text\\npara\"}"),
+    ("a: b # comment\n# full\nc: 'd' # c2\n", "{\"a\":\"b\",\"c\":\"d\"}"),
+    ("key:    \n  nested: 1\n", "{\"key\":{\"nested\":1}}"),
+    ("a: \"multi\n  line\n  dq\"\n", "{\"a\":\"multi line dq\"}"),
+    ("a: 'multi\n  line\n  sq'\n", "{\"a\":\"multi line sq\"}"),
+    ("list:\n- a\n- b\n# comment\n- c\n", "{\"list\":[\"a\",\"b\",\"c\"]}"),
+    ("a: &anc\n  x: 1\nb:\n  <<: *anc\n  y: 2\n", "{\"a\":{\"x\":1},\"b\":{\"true\":2,\"x\":1}}"),
+    ("a: !!str\nb: !!null\n", "{\"a\":\"\",\"b\":null}"),
+    ("? a\n? b\nc: 1\n", "{\"a\":null,\"b\":null,\"c\":1}"),
+    ("a: [a, b, ]\nb: {x: 1, }\n", "{\"a\":[\"a\",\"b\"],\"b\":{\"x\":1}}"),
+    ("a: {x: [1, {y: 2}], z: 'q'}\n", "{\"a\":{\"x\":[1,{\"true\":2}],\"z\":\"q\"}}"),
+    ("a: - b\n", "{\"Error\":\"error converting YAML to JSON: yaml: block sequence entries are not allowed in this context\"}"),
+    ("a: b: c\n", "{\"Error\":\"error converting YAML to JSON: yaml: mapping values are not allowed in this context\"}"),
+    ("- - a\n  - b\n- - c\n", "{\"Error\":\"error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}\"}"),
+    ("a:\n  b:\n  c: 1\n", "{\"a\":{\"b\":null,\"c\":1}}"),
+    ("a: 0.1\nb: -1.5e3\nc: +7\nd: 0b1010\ne: 1_000_000\nf: 0o777\ng: 00\nh: 0x_ff\n", "{\"a\":0.1,\"b\":-1500,\"c\":7,\"d\":10,\"e\":1000000,\"f\":511,\"g\":0,\"h\":255}"),
+    ("empty: ''\nspace: ' '\nnulls: [~, null, ]\n", "{\"empty\":\"\",\"nulls\":[null,null],\"space\":\" \"}"),
+    ("a: \"\\u00e9\\x41\\t\\\\\"\n", "{\"a\":\"éA\\t\\\\\"}"),
+    ("a:\t1\n", "{\"a\":1}"),
+    ("a: 1   \nb: 2\t\n", "{\"a\":1,\"b\":2}"),
+    ("a: x\n\n\n\nb: y\n", "{\"a\":\"x\",\"b\":true}"),
+    ("\u{feff}a: bom\n", "{\"a\":\"bom\"}"),
+    ("a: \"quoted\" \n", "{\"a\":\"quoted\"}"),
+    ("'a': b\n\"c\": d\n? e\n: f\n", "{\"a\":\"b\",\"c\":\"d\",\"e\":\"f\"}"),
+    ("a: 12:30:00\nb: 1:2\n", "{\"a\":\"12:30:00\",\"b\":\"1:2\"}"),
+    ("a: 2001-12-14t21:59:43.10-05:00\nb: 2002-12-14\n", "{\"a\":\"2001-12-14t21:59:43.10-05:00\",\"b\":\"2002-12-14\"}"),
+    ("a: .5\nb: 5.\nc: .\nd: ..\ne: -.5\n", "{\"a\":0.5,\"b\":5,\"c\":\".\",\"d\":\"..\",\"e\":-0.5}"),
+    ("a: -\nb: --\nc: ---x\n", "{\"Error\":\"error converting YAML to JSON: yaml: block sequence entries are not allowed in this context\"}"),
+    ("a: @b\n", "{\"Error\":\"error converting YAML to JSON: yaml: found character that cannot start any token\"}"),
+    ("a: `b\n", "{\"Error\":\"error converting YAML to JSON: yaml: found character that cannot start any token\"}"),
+    ("a: %b\n", "{\"Error\":\"error converting YAML to JSON: yaml: found character that cannot start any token\"}"),
+    ("a: b%\nc: d@\ne: f`\n", "{\"a\":\"b%\",\"c\":\"d@\",\"e\":\"f`\"}"),
+    ("a:\n  - &x 1\n  - *x\n", "{\"a\":[1,1]}"),
+    ("x: &a !!str 1\ny: *a\n", "{\"true\":\"1\",\"x\":\"1\"}"),
+    ("x: [1, 2]\n---\n", "{\"x\":[1,2]}"),
+    ("---\n", "{}"),
+    ("--- a\n", "{\"Error\":\"error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type map[string]interface {}\"}"),
+    ("--- |\n  lit\n", "{\"Error\":\"error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type map[string]interface {}\"}"),
+    ("- a: 1\n  b: 2\n- c: 3\n", "{\"Error\":\"error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}\"}"),
+    ("a:\n    b: 1\n    c:\n        - d\n", "{\"a\":{\"b\":1,\"c\":[\"d\"]}}"),
+    ("a: b\n...\n", "{\"a\":\"b\"}"),
+    ("a:\n- b\n-\n- c\n", "{\"a\":[\"b\",null,\"c\"]}"),
+    ("a: [\n  1,\n  2\n]\n", "{\"a\":[1,2]}"),
+    ("a: {\n  b: 1,\n  c: 2\n}\n", "{\"a\":{\"b\":1,\"c\":2}}"),
+    ("long: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", "{\"long\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}"),
+    ("a: b\r\nc: d\r\n", "{\"a\":\"b\",\"c\":\"d\"}"),
+    ("a: 'it''s'\n", "{\"a\":\"it's\"}"),
+    ("a: !custom\n  b: 1\n", "{\"a\":{\"b\":1}}"),
+    ("a: !!set {x, y}\n", "{\"a\":{\"true\":null,\"x\":null}}"),
+    ("a: !!omap [x: 1]\n", "{\"a\":[{\"x\":1}]}"),
+    ("? |\n  block key\n: v\n", "{\"block key\\n\":\"v\"}"),
+    ("a: b\n  # indented comment\nc: d\n", "{\"a\":\"b\",\"c\":\"d\"}"),
+    ("a:\n  # comment\n  b: 1\n", "{\"a\":{\"b\":1}}"),
+    ("a: >\n\n  leading blank\n", "{\"a\":\"\\nleading blank\\n\"}"),
+    ("a: |-\n\n  x\n\n", "{\"a\":\"\\nx\"}"),
+    ("a: |+\n  x\n\n\nb: 1\n", "{\"a\":\"x\\n\\n\\n\",\"b\":1}"),
+    ("a: |1\n  two spaces\n", "{\"a\":\" two spaces\\n\"}"),
+    ("a: \"\\\n  continued\"\n", "{\"a\":\"continued\"}"),
+];
+
+#[test]
+fn from_yaml_more_matches_helm() {
+    let mut fm = crate::funcs::FuncMap::new();
+    register(&mut fm);
+    let from_yaml = fm.get("fromYaml").unwrap();
+    for (doc, want) in FROM_YAML_MORE {
+        let got = from_yaml(&[Value::from(*doc)]).unwrap().to_json();
+        let want: serde_json::Value = serde_json::from_str(want).unwrap();
+        assert_eq!(norm(&got), norm(&want), "{doc:?}");
+    }
+}
+
+/// Flow-context, tag, comment and error cases: (document, fromYaml | toJson) from Helm.
+const FROM_YAML_EDGES: &[(&str, &str)] = &[
+    ("a: {b:c}", "{\"a\":{\"b:c\":null}}"),
+    ("a: [b:c]", "{\"a\":[\"b:c\"]}"),
+    ("a: {url: http://x}", "{\"a\":{\"url\":\"http://x\"}}"),
+    ("a: [http://x]", "{\"a\":[\"http://x\"]}"),
+    ("a: [a: b]", "{\"a\":[{\"a\":\"b\"}]}"),
+    ("a: {b: c:d}", "{\"a\":{\"b\":\"c:d\"}}"),
+    ("a: [-1, - 2]", "{\"Error\":\"error converting YAML to JSON: yaml: did not find expected node content\"}"),
+    ("a: [a, [b, c], {d: e}]", "{\"a\":[\"a\",[\"b\",\"c\"],{\"d\":\"e\"}]}"),
+    ("a: 'x'y", "{\"Error\":\"error converting YAML to JSON: yaml: did not find expected key\"}"),
+    ("a: \"x\"y", "{\"Error\":\"error converting YAML to JSON: yaml: did not find expected key\"}"),
+    ("a: b #c\n#d", "{\"a\":\"b\"}"),
+    ("a: b#c", "{\"a\":\"b#c\"}"),
+    ("a: [b #c\n]", "{\"a\":[\"b\"]}"),
+    ("- a: 1\n  - b", "{\"Error\":\"error converting YAML to JSON: yaml: line 1: did not find expected key\"}"),
+    ("a: !!str &x y\nb: *x", "{\"a\":\"y\",\"b\":\"y\"}"),
+    ("a: &x !!str y\nb: *x", "{\"a\":\"y\",\"b\":\"y\"}"),
+    ("key with spaces: v", "{\"key with spaces\":\"v\"}"),
+    ("? [a]", "{\"Error\":\"error converting YAML to JSON: yaml: invalid map key: []interface {}{\\\"a\\\"}\"}"),
+    ("a: |\n  x\n  y\n z", "{\"Error\":\"error converting YAML to JSON: yaml: line 3: did not find expected key\"}"),
+    ("a:\n- b\n - c", "{\"a\":[\"b - c\"]}"),
+    ("a: >+\n  x\n\n", "{\"a\":\"x\\n\\n\"}"),
+    ("a:\n  b: 1\n  b: 2", "{\"a\":{\"b\":2}}"),
+    ("[a, b]: c", "{\"Error\":\"error converting YAML to JSON: yaml: invalid map key: []interface {}{\\\"a\\\", \\\"b\\\"}\"}"),
+    ("{a: b}: c", "{\"Error\":\"error converting YAML to JSON: yaml: invalid map key: map[interface {}]interface {}{\\\"a\\\":\\\"b\\\"}\"}"),
+    ("a: b\n---\nc", "{\"a\":\"b\"}"),
+    ("'a: b", "{\"Error\":\"error converting YAML to JSON: yaml: found unexpected end of stream\"}"),
+    ("a: 1\n...\nb: 2", "{\"a\":1}"),
+    ("%TAG ! tag:x,2000:\n---\na: !foo b", "{\"a\":\"b\"}"),
+    ("a: !<tag:yaml.org,2002:str> 1", "{\"a\":\"1\"}"),
+    ("a: !!str\n  1", "{\"a\":\"1\"}"),
+    ("a:   \n   - x", "{\"a\":[\"x\"]}"),
+    ("a: 1 # c\n  # c2\nb: 2", "{\"a\":1,\"b\":2}"),
+    ("a: |\n\tx", "{\"Error\":\"error converting YAML to JSON: yaml: line 2: found a tab character where an indentation space is expected\"}"),
+    ("a: \"\\t\"", "{\"a\":\"\\t\"}"),
+    ("a: \"tab\there\"", "{\"a\":\"tab\\there\"}"),
+    ("a: 'tab\there'", "{\"a\":\"tab\\there\"}"),
+    ("a: tab\there", "{\"a\":\"tab\\there\"}"),
+];
+
+#[test]
+fn from_yaml_edges_match_helm() {
+    let mut fm = crate::funcs::FuncMap::new();
+    register(&mut fm);
+    let from_yaml = fm.get("fromYaml").unwrap();
+    for (doc, want) in FROM_YAML_EDGES {
+        let got = from_yaml(&[Value::from(*doc)]).unwrap().to_json();
+        let want: serde_json::Value = serde_json::from_str(want).unwrap();
+        assert_eq!(norm(&got), norm(&want), "{doc:?}");
+    }
+}
+
+/// Key order of go-yaml v2 (`toYaml`) and v3 (`toYamlPretty`), as Helm printed these keys.
+#[test]
+fn key_order_matches_helm() {
+    let keys = [
+        "a1b", "a1_", "a1B", "a1-", "a_", "ab", "a2", "a10", "x9y", "x9.", "x10y",
+    ];
+    let v = map(keys.iter().map(|k| (*k, Value::Int(0))).collect());
+    let order = |s: String| -> Vec<String> {
+        s.lines()
+            .map(|l| l.split(':').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        order(to_yaml(&v)),
+        ["a_", "a1-", "a1_", "a10", "a1B", "a1b", "a2", "ab", "x9.", "x9y", "x10y"]
+    );
+    assert_eq!(
+        order(to_yaml_pretty(&v)),
+        ["a_", "a1B", "a1b", "a1-", "a1_", "a2", "a10", "ab", "x9y", "x9.", "x10y"]
     );
 }
