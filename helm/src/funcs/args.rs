@@ -2,6 +2,7 @@
 //! parameters (`int`, `string`, maps, slices) and spf13/cast's lenient conversions for
 //! `interface{}` parameters.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -91,9 +92,7 @@ pub fn boolean(args: &[Value], i: usize) -> Result<bool, FuncError> {
     }
 }
 
-/// A Go `map[string]interface{}` parameter; `None` is a nil map (only the literal `nil` can make
-/// one, which the executor passes as [`Value::Nil`] only for literal nils — a nil from data is an
-/// `interface {}` and rejected).
+/// A Go `map[string]interface{}` parameter; nil reads as an empty (nil) map.
 pub fn map(args: &[Value], i: usize) -> Result<Rc<RefCell<Map>>, FuncError> {
     match &args[i] {
         Value::Map(m) => Ok(m.clone()),
@@ -115,11 +114,14 @@ pub fn list_or_nil(args: &[Value], i: usize) -> Result<Rc<Vec<Value>>, FuncError
     }
 }
 
-/// Items of a value that Go reflection sees as a slice or array, `Err(kind)` otherwise.
-pub fn slice_items(v: &Value) -> Result<Vec<Value>, &'static str> {
+/// Items of a value that Go reflection sees as a slice or array (borrowed for lists, so reading
+/// one item of a big list copies nothing), `Err(kind)` otherwise.
+pub fn slice_items(v: &Value) -> Result<Cow<'_, [Value]>, &'static str> {
     match v {
-        Value::List(l) => Ok(l.to_vec()),
-        Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(*x as i64)).collect()),
+        Value::List(l) => Ok(Cow::Borrowed(l.as_slice())),
+        Value::Bytes(b) => Ok(Cow::Owned(
+            b.iter().map(|x| Value::Int(*x as i64)).collect(),
+        )),
         other => Err(other.kind_name()),
     }
 }
@@ -158,7 +160,9 @@ pub fn to_float64(v: &Value) -> f64 {
 
 /// Go's float64 → int64 conversion as amd64 performs it (out of range gives MinInt64).
 pub fn go_float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
+    // 2^63: the first float64 outside int64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f as i64

@@ -52,18 +52,20 @@ pub(super) fn register(fm: &mut FuncMap) {
             encode_indent(&a[0], "  ", true).map_err(FuncError)?,
         ))
     });
-    for n in ["toRawJson", "mustToRawJson"] {
-        fm.insert(n, |a| {
-            arity("toRawJson", a, 1)?;
-            Ok(Value::from(encode(&a[0], false).map_err(FuncError)?))
-        });
-    }
+    fm.insert("toRawJson", |a| raw_json("toRawJson", a));
+    fm.insert("mustToRawJson", |a| raw_json("mustToRawJson", a));
     fm.insert("fromJson", from_json);
     fm.insert("fromJsonArray", from_json_array);
     fm.insert("mustFromJson", |a| {
         arity("mustFromJson", a, 1)?;
         decode(string(a, 0)?).map_err(FuncError)
     });
+}
+
+/// sprig's `toRawJson` (which panics on failure, so it fails like its `must` twin).
+fn raw_json(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 1)?;
+    Ok(Value::from(encode(&a[0], false).map_err(FuncError)?))
 }
 
 /// Helm's `fromJson`: a map, with the decoding error under "Error" on failure.

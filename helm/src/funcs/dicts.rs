@@ -46,19 +46,20 @@ pub(super) fn register(fm: &mut FuncMap) {
     });
     fm.insert("pick", pick);
     fm.insert("omit", omit);
-    for n in ["merge", "mustMerge"] {
-        fm.insert(n, |a| merge_all("merge", a, false));
-    }
-    for n in ["mergeOverwrite", "mustMergeOverwrite"] {
-        fm.insert(n, |a| merge_all("mergeOverwrite", a, true));
-    }
-    for n in ["deepCopy", "mustDeepCopy"] {
-        fm.insert(n, |a| {
-            arity("deepCopy", a, 1)?;
-            Ok(a[0].deep_copy())
-        });
-    }
+    fm.insert("merge", |a| merge_all("merge", a, false));
+    fm.insert("mustMerge", |a| merge_all("mustMerge", a, false));
+    fm.insert("mergeOverwrite", |a| merge_all("mergeOverwrite", a, true));
+    fm.insert("mustMergeOverwrite", |a| {
+        merge_all("mustMergeOverwrite", a, true)
+    });
+    fm.insert("deepCopy", |a| deep_copy("deepCopy", a));
+    fm.insert("mustDeepCopy", |a| deep_copy("mustDeepCopy", a));
     fm.insert("dig", dig);
+}
+
+fn deep_copy(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 1)?;
+    Ok(a[0].deep_copy())
 }
 
 fn dict(a: &[Value]) -> FResult {
@@ -260,10 +261,12 @@ mod tests {
         assert!(!call("hasKey", &[m.clone(), Value::str("a")])
             .unwrap()
             .truthy());
-        let e = call("get", &[Value::Nil, Value::str("x")]).unwrap_err();
+        // An untyped nil is a nil map in Go (see args::map).
+        assert_eq!(call("get", &[Value::Nil, Value::str("x")]).unwrap().to_string(), "");
+        let e = call("get", &[Value::Int(1), Value::str("x")]).unwrap_err();
         assert_eq!(
             e.message(),
-            "wrong type for value; expected map[string]interface {}; got interface {}"
+            "wrong type for value; expected map[string]interface {}; got int"
         );
     }
 
@@ -354,7 +357,7 @@ mod tests {
     fn dig_pick_omit() {
         let m = d(vec![("a", d(vec![("b", Value::Int(1))]))]);
         let dig = |ks: &[&str]| {
-            let mut args: Vec<Value> = ks.iter().map(|k| Value::str(k)).collect();
+            let mut args: Vec<Value> = ks.iter().map(Value::str).collect();
             args.push(Value::str("d"));
             args.push(m.clone());
             call("dig", &args)

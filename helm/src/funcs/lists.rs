@@ -1,6 +1,7 @@
 //! Sprig's list functions (`list`, `append`, `first`, `uniq`, `slice`, `chunk`, ...). Sprig's
 //! `mustX` variants fail exactly where the plain ones panic, so both names share one function.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use super::args::{arity, arity_min, int, is_empty, slice_items, to_int64, FResult};
@@ -11,45 +12,34 @@ use crate::value::Value;
 pub(super) fn register(fm: &mut FuncMap) {
     fm.insert("list", |a| Ok(Value::list(a.to_vec())));
     fm.insert("tuple", |a| Ok(Value::list(a.to_vec())));
-    for n in ["append", "push", "mustAppend", "mustPush"] {
-        fm.insert(n, push);
-    }
-    for n in ["prepend", "mustPrepend"] {
-        fm.insert(n, prepend);
-    }
-    for n in ["first", "mustFirst"] {
-        fm.insert(n, first);
-    }
-    for n in ["last", "mustLast"] {
-        fm.insert(n, last);
-    }
-    for n in ["rest", "mustRest"] {
-        fm.insert(n, rest);
-    }
-    for n in ["initial", "mustInitial"] {
-        fm.insert(n, initial);
-    }
-    for n in ["reverse", "mustReverse"] {
-        fm.insert(n, reverse);
-    }
-    for n in ["uniq", "mustUniq"] {
-        fm.insert(n, uniq);
-    }
-    for n in ["without", "mustWithout"] {
-        fm.insert(n, without);
-    }
-    for n in ["has", "mustHas"] {
-        fm.insert(n, has);
-    }
-    for n in ["compact", "mustCompact"] {
-        fm.insert(n, compact);
-    }
-    for n in ["slice", "mustSlice"] {
-        fm.insert(n, slice);
-    }
-    for n in ["chunk", "mustChunk"] {
-        fm.insert(n, chunk);
-    }
+    fm.insert("append", |a| push("append", a));
+    fm.insert("push", |a| push("push", a));
+    fm.insert("mustAppend", |a| push("mustAppend", a));
+    fm.insert("mustPush", |a| push("mustPush", a));
+    fm.insert("prepend", |a| prepend("prepend", a));
+    fm.insert("mustPrepend", |a| prepend("mustPrepend", a));
+    fm.insert("first", |a| first("first", a));
+    fm.insert("mustFirst", |a| first("mustFirst", a));
+    fm.insert("last", |a| last("last", a));
+    fm.insert("mustLast", |a| last("mustLast", a));
+    fm.insert("rest", |a| rest("rest", a));
+    fm.insert("mustRest", |a| rest("mustRest", a));
+    fm.insert("initial", |a| initial("initial", a));
+    fm.insert("mustInitial", |a| initial("mustInitial", a));
+    fm.insert("reverse", |a| reverse("reverse", a));
+    fm.insert("mustReverse", |a| reverse("mustReverse", a));
+    fm.insert("uniq", |a| uniq("uniq", a));
+    fm.insert("mustUniq", |a| uniq("mustUniq", a));
+    fm.insert("without", |a| without("without", a));
+    fm.insert("mustWithout", |a| without("mustWithout", a));
+    fm.insert("has", |a| has("has", a));
+    fm.insert("mustHas", |a| has("mustHas", a));
+    fm.insert("compact", |a| compact("compact", a));
+    fm.insert("mustCompact", |a| compact("mustCompact", a));
+    fm.insert("slice", |a| slice("slice", a));
+    fm.insert("mustSlice", |a| slice("mustSlice", a));
+    fm.insert("chunk", |a| chunk("chunk", a));
+    fm.insert("mustChunk", |a| chunk("mustChunk", a));
     fm.insert("concat", concat);
 }
 
@@ -59,88 +49,89 @@ pub(crate) fn nil_deref() -> FuncError {
 }
 
 /// The list's items, or sprig's error "`{what}` on type KIND" (nil panics as in Go).
-fn items(v: &Value, what: &str) -> Result<Vec<Value>, FuncError> {
+fn items<'a>(v: &'a Value, what: &str) -> Result<Cow<'a, [Value]>, FuncError> {
     if v.is_nil() {
         return Err(nil_deref());
     }
     slice_items(v).map_err(|kind| FuncError::new(format!("{what} {kind}")))
 }
 
-fn push(a: &[Value]) -> FResult {
-    arity("append", a, 2)?;
-    let mut l = items(&a[0], "Cannot push on type")?;
+fn push(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 2)?;
+    let mut l = items(&a[0], "Cannot push on type")?.into_owned();
     l.push(a[1].clone());
     Ok(Value::list(l))
 }
 
-fn prepend(a: &[Value]) -> FResult {
-    arity("prepend", a, 2)?;
-    let mut l = items(&a[0], "Cannot prepend on type")?;
-    l.insert(0, a[1].clone());
-    Ok(Value::list(l))
+fn prepend(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 2)?;
+    let l = items(&a[0], "Cannot prepend on type")?;
+    let mut out = Vec::with_capacity(l.len() + 1);
+    out.push(a[1].clone());
+    out.extend_from_slice(&l);
+    Ok(Value::list(out))
 }
 
-fn first(a: &[Value]) -> FResult {
-    arity("first", a, 1)?;
+fn first(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 1)?;
     Ok(items(&a[0], "Cannot find first on type")?
-        .into_iter()
-        .next()
+        .first()
+        .cloned()
         .unwrap_or(Value::Nil))
 }
 
-fn last(a: &[Value]) -> FResult {
-    arity("last", a, 1)?;
+fn last(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 1)?;
     Ok(items(&a[0], "Cannot find last on type")?
-        .pop()
+        .last()
+        .cloned()
         .unwrap_or(Value::Nil))
 }
 
-fn rest(a: &[Value]) -> FResult {
-    arity("rest", a, 1)?;
+fn rest(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 1)?;
     let l = items(&a[0], "Cannot find rest on type")?;
-    Ok(Value::list(l.into_iter().skip(1).collect()))
+    Ok(Value::list(l.iter().skip(1).cloned().collect()))
 }
 
-fn initial(a: &[Value]) -> FResult {
-    arity("initial", a, 1)?;
-    let mut l = items(&a[0], "Cannot find initial on type")?;
-    l.pop();
-    Ok(Value::list(l))
+fn initial(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 1)?;
+    let l = items(&a[0], "Cannot find initial on type")?;
+    Ok(Value::list(l[..l.len().saturating_sub(1)].to_vec()))
 }
 
-fn reverse(a: &[Value]) -> FResult {
-    arity("reverse", a, 1)?;
-    let mut l = items(&a[0], "Cannot find reverse on type")?;
-    l.reverse();
-    Ok(Value::list(l))
+fn reverse(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 1)?;
+    let l = items(&a[0], "Cannot find reverse on type")?;
+    Ok(Value::list(l.iter().rev().cloned().collect()))
 }
 
 fn in_list(hay: &[Value], needle: &Value) -> bool {
     hay.iter().any(|h| h.deep_equal(needle))
 }
 
-fn uniq(a: &[Value]) -> FResult {
-    arity("uniq", a, 1)?;
+fn uniq(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 1)?;
     let mut out: Vec<Value> = Vec::new();
-    for item in items(&a[0], "Cannot find uniq on type")? {
-        if !in_list(&out, &item) {
-            out.push(item);
+    for item in items(&a[0], "Cannot find uniq on type")?.iter() {
+        if !in_list(&out, item) {
+            out.push(item.clone());
         }
     }
     Ok(Value::list(out))
 }
 
-fn without(a: &[Value]) -> FResult {
-    arity_min("without", a, 1)?;
+fn without(name: &str, a: &[Value]) -> FResult {
+    arity_min(name, a, 1)?;
     let omit = &a[1..];
     let l = items(&a[0], "Cannot find without on type")?;
     Ok(Value::list(
-        l.into_iter().filter(|x| !in_list(omit, x)).collect(),
+        l.iter().filter(|x| !in_list(omit, x)).cloned().collect(),
     ))
 }
 
-fn has(a: &[Value]) -> FResult {
-    arity("has", a, 2)?;
+fn has(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 2)?;
     if a[1].is_nil() {
         return Ok(Value::Bool(false));
     }
@@ -148,16 +139,16 @@ fn has(a: &[Value]) -> FResult {
     Ok(Value::Bool(in_list(&l, &a[0])))
 }
 
-fn compact(a: &[Value]) -> FResult {
-    arity("compact", a, 1)?;
+fn compact(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 1)?;
     let l = items(&a[0], "Cannot compact on type")?;
     Ok(Value::list(
-        l.into_iter().filter(|x| !is_empty(x)).collect(),
+        l.iter().filter(|x| !is_empty(x)).cloned().collect(),
     ))
 }
 
-fn slice(a: &[Value]) -> FResult {
-    arity_min("slice", a, 1)?;
+fn slice(name: &str, a: &[Value]) -> FResult {
+    arity_min(name, a, 1)?;
     if a[0].is_nil() {
         return Err(nil_deref());
     }
@@ -180,8 +171,8 @@ fn slice(a: &[Value]) -> FResult {
     Ok(Value::list(l[start as usize..end as usize].to_vec()))
 }
 
-fn chunk(a: &[Value]) -> FResult {
-    arity("chunk", a, 2)?;
+fn chunk(name: &str, a: &[Value]) -> FResult {
+    arity(name, a, 2)?;
     let size = int(a, 0)?;
     let l = items(&a[1], "Cannot chunk type")?;
     if size <= 0 {
@@ -201,7 +192,7 @@ fn concat(a: &[Value]) -> FResult {
             return Err(nil_deref());
         }
         match slice_items(l) {
-            Ok(items) => out.extend(items),
+            Ok(items) => out.extend_from_slice(&items),
             Err(kind) => return Err(FuncError::new(format!("Cannot concat type {kind} as list"))),
         }
     }

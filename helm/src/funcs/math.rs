@@ -57,9 +57,8 @@ pub(super) fn register(fm: &mut FuncMap) {
             lo + super::crypto::rand_below((hi - lo) as u64) as i64,
         ))
     });
-    for n in ["max", "biggest"] {
-        fm.insert(n, |a| int_fold("max", a, i64::max));
-    }
+    fm.insert("max", |a| int_fold("max", a, i64::max));
+    fm.insert("biggest", |a| int_fold("biggest", a, i64::max));
     fm.insert("min", |a| int_fold("min", a, i64::min));
     fm.insert("maxf", |a| float_fold("maxf", a, go_max));
     fm.insert("minf", |a| float_fold("minf", a, go_min));
@@ -310,7 +309,10 @@ fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
         let mut i = start;
         while i > stop {
             v.push(i);
-            i += step;
+            match i.checked_add(step) {
+                Some(n) => i = n,
+                None => break,
+            }
         }
         return v;
     }
@@ -320,7 +322,10 @@ fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
     let mut i = start;
     while i < stop {
         v.push(i);
-        i += step;
+        match i.checked_add(step) {
+            Some(n) => i = n,
+            None => break,
+        }
     }
     v
 }
@@ -443,6 +448,23 @@ mod tests {
         for (name, args, want) in cases {
             assert_eq!(text(name, &args), want, "{name} {args:?}");
         }
+    }
+
+    #[test]
+    fn sequences_near_int_limits_do_not_overflow() {
+        let r = call(
+            "untilStep",
+            &[
+                Value::Int(i64::MAX - 7),
+                Value::Int(i64::MAX),
+                Value::Int(5),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            r.to_string(),
+            format!("[{} {}]", i64::MAX - 7, i64::MAX - 2)
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::value::Value;
 
 pub mod args;
+mod casing;
 mod certs;
 mod crypto;
 mod dates;
@@ -21,8 +22,10 @@ mod paths;
 pub mod regex;
 pub mod semver;
 mod strings;
+mod timefmt;
 mod types;
 mod urls;
+mod zones;
 
 /// Registers every Sprig (minus `env`/`expandenv`) and Helm data function this module owns.
 /// `toYaml`/`fromYaml`/`toToml` and friends are the YAML module's; `include`, `tpl`, `lookup`
@@ -140,5 +143,36 @@ impl FuncMap {
     /// The registered names (unordered).
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.funcs.keys().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sprig v3.3.0's `genericMap` without `env`/`expandenv`, plus the data functions Helm
+    /// 4.2.3's engine adds or overrides that this module owns.
+    const EXPECTED: &str = "hello ago date date_in_zone date_modify dateInZone dateModify duration durationRound htmlDate htmlDateInZone must_date_modify mustDateModify mustToDate now toDate unixEpoch abbrev abbrevboth trunc trim upper lower title untitle substr repeat trimall trimAll trimSuffix trimPrefix nospace initials randAlphaNum randAlpha randAscii randNumeric swapcase shuffle snakecase camelcase kebabcase wrap wrapWith contains hasPrefix hasSuffix quote squote cat indent nindent replace plural sha1sum sha256sum sha512sum adler32sum toString atoi int64 int float64 seq toDecimal split splitList splitn toStrings until untilStep add1 add sub div mod mul randInt add1f addf subf divf mulf biggest max min maxf minf ceil floor round join sortAlpha default empty coalesce all any compact mustCompact fromJson toJson toPrettyJson toRawJson mustFromJson mustToJson mustToPrettyJson mustToRawJson ternary deepCopy mustDeepCopy typeOf typeIs typeIsLike kindOf kindIs deepEqual getHostByName base dir clean ext isAbs osBase osClean osDir osExt osIsAbs b64enc b64dec b32enc b32dec tuple list dict get set unset hasKey pluck keys pick omit merge mergeOverwrite mustMerge mustMergeOverwrite values append mustAppend prepend mustPrepend first mustFirst rest mustRest last mustLast initial mustInitial reverse mustReverse uniq mustUniq without mustWithout has mustHas slice mustSlice concat dig chunk mustChunk bcrypt htpasswd genPrivateKey derivePassword buildCustomCert genCA genCAWithKey genSelfSignedCert genSelfSignedCertWithKey genSignedCert genSignedCertWithKey encryptAES decryptAES randBytes uuidv4 semver semverCompare fail regexMatch mustRegexMatch regexFindAll mustRegexFindAll regexFind mustRegexFind regexReplaceAll mustRegexReplaceAll regexReplaceAllLiteral mustRegexReplaceAllLiteral regexSplit mustRegexSplit regexQuoteMeta urlParse urlJoin  fromJsonArray required push mustPush";
+
+    #[test]
+    fn registers_every_sprig_and_helm_name() {
+        let fm = library();
+        let missing: Vec<&str> = EXPECTED
+            .split_whitespace()
+            .filter(|n| !fm.contains(n))
+            .collect();
+        assert!(missing.is_empty(), "missing: {missing:?}");
+        assert!(!fm.contains("env") && !fm.contains("expandenv"));
+        let extra: Vec<&str> = fm
+            .names()
+            .filter(|n| !EXPECTED.split_whitespace().any(|e| e == *n))
+            .collect();
+        assert!(extra.is_empty(), "unexpected: {extra:?}");
+    }
+
+    #[test]
+    fn get_host_by_name_is_disabled_like_helm() {
+        let f = library().get("getHostByName").unwrap();
+        assert_eq!(f(&[Value::str("example.com")]).unwrap().to_string(), "");
     }
 }

@@ -7,25 +7,24 @@ use crate::value::Value;
 
 /// Registers the path family.
 pub(super) fn register(fm: &mut FuncMap) {
-    for n in ["base", "osBase"] {
-        fm.insert(n, |a| one(a, |s| Value::from(base(s))));
-    }
-    for n in ["dir", "osDir"] {
-        fm.insert(n, |a| one(a, |s| Value::from(dir(s))));
-    }
-    for n in ["clean", "osClean"] {
-        fm.insert(n, |a| one(a, |s| Value::from(clean(s))));
-    }
-    for n in ["ext", "osExt"] {
-        fm.insert(n, |a| one(a, |s| Value::from(ext(s).to_string())));
-    }
-    for n in ["isAbs", "osIsAbs"] {
-        fm.insert(n, |a| one(a, |s| Value::Bool(s.starts_with('/'))));
-    }
+    fm.insert("base", |a| one("base", a, |s| Value::from(base(s))));
+    fm.insert("osBase", |a| one("osBase", a, |s| Value::from(base(s))));
+    fm.insert("dir", |a| one("dir", a, |s| Value::from(dir(s))));
+    fm.insert("osDir", |a| one("osDir", a, |s| Value::from(dir(s))));
+    fm.insert("clean", |a| one("clean", a, |s| Value::from(clean(s))));
+    fm.insert("osClean", |a| one("osClean", a, |s| Value::from(clean(s))));
+    fm.insert("ext", |a| one("ext", a, |s| Value::str(ext(s))));
+    fm.insert("osExt", |a| one("osExt", a, |s| Value::str(ext(s))));
+    fm.insert("isAbs", |a| {
+        one("isAbs", a, |s| Value::Bool(s.starts_with('/')))
+    });
+    fm.insert("osIsAbs", |a| {
+        one("osIsAbs", a, |s| Value::Bool(s.starts_with('/')))
+    });
 }
 
-fn one(a: &[Value], f: impl Fn(&str) -> Value) -> FResult {
-    arity("path function", a, 1)?;
+fn one(name: &str, a: &[Value], f: impl Fn(&str) -> Value) -> FResult {
+    arity(name, a, 1)?;
     Ok(f(string(a, 0)?))
 }
 

@@ -62,14 +62,10 @@ pub fn compile(pat: &str) -> Result<Regex, String> {
         return hit;
     }
     let compiled = Regex::new(&translate(pat)).map_err(|e| {
-        let detail = e.to_string();
-        let last = detail
-            .lines()
-            .rev()
-            .find(|l| l.starts_with("error:"))
-            .map(|l| l.trim_start_matches("error:").trim().to_string())
-            .unwrap_or(detail);
-        format!("error parsing regexp: {last}: `{pat}`")
+        format!(
+            "error parsing regexp: {}: `{pat}`",
+            go_error_code(&e.to_string())
+        )
     });
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
@@ -79,6 +75,46 @@ pub fn compile(pat: &str) -> Result<Regex, String> {
         c.insert(pat.to_string(), compiled.clone());
     });
     compiled
+}
+
+/// Go's `regexp/syntax` error code for the regex crate's diagnosis of the same mistake.
+fn go_error_code(rust: &str) -> String {
+    let table = [
+        ("unclosed character class", "missing closing ]"),
+        ("unclosed group", "missing closing )"),
+        ("unopened group", "unexpected )"),
+        (
+            "repetition operator missing expression",
+            "missing argument to repetition operator",
+        ),
+        ("unrecognized escape sequence", "invalid escape sequence"),
+        (
+            "invalid character class range",
+            "invalid character class range",
+        ),
+        ("invalid range", "invalid character class range"),
+        ("counted repetition", "invalid repeat count"),
+        ("decimal", "invalid repeat count"),
+        ("unrecognized flag", "invalid or unsupported Perl syntax"),
+        ("look-around", "invalid or unsupported Perl syntax"),
+        ("backreferences", "invalid escape sequence"),
+        (
+            "duplicate capture group name",
+            "duplicate capture group name",
+        ),
+        ("invalid capture group", "invalid named capture"),
+        ("empty character class", "missing closing ]"),
+    ];
+    let detail = rust
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error:"))
+        .map(str::trim)
+        .unwrap_or(rust);
+    table
+        .iter()
+        .find(|(needle, _)| detail.contains(needle))
+        .map_or_else(|| detail.to_string(), |(_, go)| go.to_string())
 }
 
 /// `regexp.MustCompile`'s panic text.
@@ -252,7 +288,7 @@ mod tests {
     use super::*;
 
     fn call(name: &str, args: &[&str], n: Option<i64>) -> Result<Value, FuncError> {
-        let mut v: Vec<Value> = args.iter().map(|s| Value::str(s)).collect();
+        let mut v: Vec<Value> = args.iter().map(Value::str).collect();
         if let Some(n) = n {
             v.push(Value::Int(n));
         }
@@ -318,5 +354,14 @@ mod tests {
             .unwrap_err()
             .0
             .starts_with("regexp: Compile(`(`): error parsing regexp: "));
+        // Texts checked against Helm 4.2.3.
+        assert_eq!(
+            call("mustRegexFind", &["a(", "x"], None).unwrap_err().0,
+            "error parsing regexp: missing closing ): `a(`"
+        );
+        assert_eq!(
+            call("regexFind", &["[", "x"], None).unwrap_err().0,
+            "regexp: Compile(`[`): error parsing regexp: missing closing ]: `[`"
+        );
     }
 }
