@@ -196,6 +196,8 @@ struct Outcome {
     problems: Vec<String>,
     /// For error cases: whether our message equals Helm's.
     error_identical: Option<bool>,
+    /// Templates whose text is byte-identical to Helm's, and templates expected.
+    exact: (usize, usize),
 }
 
 fn run_case(corpus: &Path, case: &Path) -> Outcome {
@@ -219,6 +221,7 @@ fn run_case(corpus: &Path, case: &Path) -> Outcome {
         name,
         problems: Vec::new(),
         error_identical: None,
+        exact: (0, 0),
     };
     match (meta["error"].as_str(), result) {
         (Some(_), Ok(_)) => out
@@ -240,6 +243,13 @@ fn run_case(corpus: &Path, case: &Path) -> Outcome {
                         .collect()
                 })
                 .unwrap_or_default();
+            out.exact = (
+                expected
+                    .iter()
+                    .filter(|(k, v)| actual.get(*k) == Some(v))
+                    .count(),
+                expected.len(),
+            );
             out.problems = compare(&expected, &actual, &nd);
         }
     }
@@ -275,6 +285,10 @@ fn corpus_conformance() {
         "error cases with Helm's exact message: {same}/{}",
         errs.len()
     );
+    let (exact, total) = outcomes
+        .iter()
+        .fold((0, 0), |(a, b), o| (a + o.exact.0, b + o.exact.1));
+    println!("templates byte-identical to Helm: {exact}/{total}");
     for o in &outcomes {
         if let Some(first) = o.problems.first() {
             println!(
