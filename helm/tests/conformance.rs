@@ -269,7 +269,29 @@ fn corpus_conformance() {
         .filter(|p| p.join("case.json").is_file())
         .collect();
     cases.sort();
-    let outcomes: Vec<Outcome> = cases.iter().map(|c| run_case(&corpus, c)).collect();
+    // Two workers: the machine has two cores and key generation (`genCA`) dominates.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut outcomes: Vec<(usize, Outcome)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(case) = cases.get(i) else { break };
+                        done.push((i, run_case(&corpus, case)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker"))
+            .collect()
+    });
+    outcomes.sort_by_key(|(i, _)| *i);
+    let outcomes: Vec<Outcome> = outcomes.into_iter().map(|(_, o)| o).collect();
     let passed = outcomes.iter().filter(|o| o.problems.is_empty()).count();
     let failed = outcomes.len() - passed;
     println!("conformance: {passed} passed, {failed} failed");
