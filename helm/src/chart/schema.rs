@@ -125,28 +125,74 @@ fn message(e: &jsonschema::ValidationError<'_>) -> String {
             "value must be one of {}",
             options
                 .as_array()
-                .map(|a| a
-                    .iter()
-                    .map(|v| v.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "))
+                .map(|a| a.iter().map(quote).collect::<Vec<_>>().join(", "))
                 .unwrap_or_default()
+        ),
+        K::Constant { expected_value } => format!("value must be {}", quote(expected_value)),
+        K::Minimum { limit } => format!("minimum: got {}, want {}", num(&e.instance), num(limit)),
+        K::Maximum { limit } => format!("maximum: got {}, want {}", num(&e.instance), num(limit)),
+        K::ExclusiveMinimum { limit } => {
+            format!(
+                "exclusiveMinimum: got {}, want {}",
+                num(&e.instance),
+                num(limit)
+            )
+        }
+        K::ExclusiveMaximum { limit } => {
+            format!(
+                "exclusiveMaximum: got {}, want {}",
+                num(&e.instance),
+                num(limit)
+            )
+        }
+        K::MinLength { limit } => format!(
+            "minLength: got {}, want {limit}",
+            e.instance.as_str().map_or(0, |s| s.chars().count())
+        ),
+        K::MaxLength { limit } => format!(
+            "maxLength: got {}, want {limit}",
+            e.instance.as_str().map_or(0, |s| s.chars().count())
+        ),
+        K::MinItems { limit } => format!(
+            "minItems: got {}, want {limit}",
+            e.instance.as_array().map_or(0, Vec::len)
+        ),
+        K::MaxItems { limit } => format!(
+            "maxItems: got {}, want {limit}",
+            e.instance.as_array().map_or(0, Vec::len)
+        ),
+        K::Pattern { pattern } => format!(
+            "{} does not match pattern {}",
+            quote(&e.instance),
+            quote(&Json::String(pattern.clone()))
         ),
         _ => e.to_string(),
     }
 }
 
+/// Numbers as Go prints them (`0`, not `0.0`).
+fn num(v: &Json) -> String {
+    match v.as_f64() {
+        Some(f) => crate::value::format_float_g(f),
+        None => v.to_string(),
+    }
+}
+
+/// santhosh-tekuri's quoting of values in messages: strings in single quotes.
+fn quote(v: &Json) -> String {
+    match v {
+        Json::String(s) => format!("'{s}'"),
+        Json::Number(_) => num(v),
+        other => other.to_string(),
+    }
+}
+
+/// Helm's values hold float64 numbers, which its validator reports as `number`.
 fn json_type(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
         Json::Bool(_) => "boolean",
-        Json::Number(n) => {
-            if n.as_f64().is_some_and(|f| f.fract() == 0.0) {
-                "integer"
-            } else {
-                "number"
-            }
-        }
+        Json::Number(_) => "number",
         Json::String(_) => "string",
         Json::Array(_) => "array",
         Json::Object(_) => "object",
@@ -172,6 +218,14 @@ mod tests {
             "{err}"
         );
         assert!(validate_one(schema, &m(json!({"name": "a", "replicas": 3.0}))).is_ok());
+        // Messages checked against Helm v4.2.3.
+        let s2 = br#"{"properties": {"n": {"minimum": 1}, "e": {"enum": ["a", "b"]}}}"#;
+        let err = validate_one(s2, &m(json!({"n": 0.0, "e": "z"}))).unwrap_err();
+        assert!(
+            err.contains("- at '/e': value must be one of 'a', 'b'\n"),
+            "{err}"
+        );
+        assert!(err.contains("- at '/n': minimum: got 0, want 1\n"), "{err}");
     }
 
     #[test]
