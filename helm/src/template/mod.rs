@@ -26,10 +26,13 @@
 
 mod ast;
 mod builtins;
+mod call;
 mod error;
+mod eval;
 mod exec;
 mod fmt;
 mod lexer;
+mod literal;
 mod parse;
 
 #[cfg(test)]
