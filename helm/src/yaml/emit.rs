@@ -8,9 +8,14 @@
 //! `toYamlPretty` is go-yaml v3's encoder with indent 2: no JSON step, no folding, sequences
 //! indented, YAML 1.2 quoting.
 
-use std::cmp::Ordering;
+mod keys;
+mod scalar;
 
 use base64::Engine as _;
+
+pub use keys::go_yaml_key_cmp;
+use keys::sort_entries;
+use scalar::{analyze, Style};
 
 use super::resolve::{is_base60_float, resolve_plain, Resolved};
 use crate::value::{format_float_g, Value};
@@ -30,7 +35,7 @@ pub fn to_yaml(v: &Value) -> String {
 
 /// `sigs.k8s.io/yaml.Marshal` output, with its trailing newline; `Err` where Go returns an error.
 pub fn marshal_v2(v: &Value) -> Result<String, String> {
-    check_json_text(v)?;
+    check_json_text(v, 0)?;
     let mut e = Emitter::new(Flavor::V2);
     e.document(v)?;
     Ok(e.out)
@@ -59,23 +64,6 @@ enum Flavor {
     V3,
 }
 
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Style {
-    Plain,
-    Single,
-    Double,
-    Literal,
-}
-
-/// What `yaml_emitter_analyze_scalar` learns about a scalar.
-struct Analysis {
-    multiline: bool,
-    flow_plain: bool,
-    block_plain: bool,
-    single: bool,
-    block: bool,
-}
-
 /// A scalar ready to emit: its text and the style the encoder asks for.
 struct Scalar<'a> {
     text: std::borrow::Cow<'a, str>,
@@ -90,17 +78,21 @@ struct Emitter {
     indents: Vec<i64>,
     whitespace: bool,
     indention: bool,
+    /// Always 0 here: only empty collections are written in flow style, and they hold no
+    /// scalars. Kept so the scalar rules read like libyaml's.
     flow_level: u32,
     best_width: usize,
     // Context flags of the node being emitted (libyaml's *_context fields).
     mapping_ctx: bool,
     simple_key_ctx: bool,
-    /// v3 only: whether the enclosing state is a block sequence item (its indentation rule).
-    in_seq_item: bool,
     decode_depth: usize,
 }
 
 const BEST_INDENT: i64 = 2;
+
+/// Nesting beyond this is treated as a cycle (a map holding itself), which encoding/json refuses
+/// and `toYaml` then prints as "". Real values are nowhere near as deep.
+const MAX_DEPTH: usize = 1000;
 
 impl Emitter {
     fn new(flavor: Flavor) -> Emitter {
@@ -116,7 +108,6 @@ impl Emitter {
             best_width: if flavor == Flavor::V2 { 80 } else { usize::MAX },
             mapping_ctx: false,
             simple_key_ctx: false,
-            in_seq_item: false,
             decode_depth: 0,
         }
     }
@@ -169,11 +160,9 @@ impl Emitter {
         if self.indent < 0 {
             self.indent = if flow { BEST_INDENT } else { 0 };
         } else if !indentless {
-            if self.flavor == Flavor::V3 && !self.in_seq_item {
-                self.indent = BEST_INDENT * ((self.indent + BEST_INDENT) / BEST_INDENT);
-            } else {
-                self.indent += BEST_INDENT;
-            }
+            // go-yaml v3 rounds up to a multiple of the indent outside sequence items; with
+            // indent 2 every level is already even, so both flavours simply add 2.
+            self.indent += BEST_INDENT;
         }
     }
 
@@ -186,7 +175,7 @@ impl Emitter {
         self.mapping_ctx = mapping;
         self.simple_key_ctx = simple_key;
         self.decode_depth += 1;
-        if self.decode_depth > 10_000 {
+        if self.decode_depth > MAX_DEPTH {
             return Err("excessive nesting".into());
         }
         let r = match v {
@@ -284,14 +273,11 @@ impl Emitter {
             Flavor::V3 => false,
         };
         self.increase_indent(false, indentless);
-        let outer_seq = self.in_seq_item;
         for item in items {
             self.write_indent();
             self.write_indicator("-", true, false, true);
-            self.in_seq_item = true;
             self.node(item, false, false)?;
         }
-        self.in_seq_item = outer_seq;
         self.pop_indent();
         Ok(())
     }
@@ -302,9 +288,7 @@ impl Emitter {
             return Ok(());
         }
         self.increase_indent(false, false);
-        let outer_seq = self.in_seq_item;
         for (k, v) in entries {
-            self.in_seq_item = false;
             self.write_indent();
             let key = self.string_scalar(k);
             let a = analyze(k, self.flavor);
@@ -323,7 +307,6 @@ impl Emitter {
             }
             self.node(v, true, false)?;
         }
-        self.in_seq_item = outer_seq;
         self.pop_indent();
         Ok(())
     }
@@ -331,8 +314,6 @@ impl Emitter {
     fn empty_flow(&mut self, open: &str, close: &str) {
         self.write_indicator(open, true, true, false);
         self.increase_indent(true, false);
-        self.flow_level += 1;
-        self.flow_level -= 1;
         self.pop_indent();
         self.write_indicator(close, false, false, false);
     }
@@ -341,437 +322,29 @@ impl Emitter {
         let a = analyze(&sc.text, self.flavor);
         self.scalar_analyzed(sc, &a);
     }
-
-    /// `yaml_emitter_emit_scalar`: pick the final style, then write it one indent level in.
-    fn scalar_analyzed(&mut self, sc: &Scalar<'_>, a: &Analysis) {
-        let value: &str = &sc.text;
-        let mut style = sc.style;
-        if self.simple_key_ctx && a.multiline {
-            style = Style::Double;
-        }
-        if style == Style::Plain {
-            if (self.flow_level > 0 && !a.flow_plain) || (self.flow_level == 0 && !a.block_plain) {
-                style = Style::Single;
-            }
-            if value.is_empty() && (self.flow_level > 0 || self.simple_key_ctx) {
-                style = Style::Single;
-            }
-        }
-        if style == Style::Single && !a.single {
-            style = Style::Double;
-        }
-        if style == Style::Literal && (!a.block || self.flow_level > 0 || self.simple_key_ctx) {
-            style = Style::Double;
-        }
-        self.increase_indent(true, false);
-        let allow_breaks = !self.simple_key_ctx;
-        match style {
-            Style::Plain => self.write_plain(value, allow_breaks),
-            Style::Single => self.write_single(value, allow_breaks),
-            Style::Double => self.write_double(value, allow_breaks),
-            Style::Literal => self.write_literal(value),
-        }
-        self.pop_indent();
-    }
-
-    fn write_plain(&mut self, value: &str, allow_breaks: bool) {
-        if !self.whitespace {
-            self.put(' ');
-        }
-        // Fast path: a plain scalar has no breaks, and it cannot fold when even its last
-        // character stays within the width.
-        if value.is_ascii() && self.column + value.len() <= self.best_width {
-            self.out.push_str(value);
-            self.column += value.len();
-            self.whitespace = false;
-            self.indention = false;
-            return;
-        }
-        let mut spaces = false;
-        let mut breaks = false;
-        let mut it = value.chars().peekable();
-        while let Some(c) = it.next() {
-            if c == ' ' {
-                let next_space = it.peek() == Some(&' ');
-                if allow_breaks && !spaces && self.column > self.best_width && !next_space {
-                    self.write_indent();
-                } else {
-                    self.put(c);
-                }
-                spaces = true;
-            } else if is_break(c) {
-                if !breaks && c == '\n' {
-                    self.put_break();
-                }
-                self.write_break(c);
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                self.put(c);
-                self.indention = false;
-                spaces = false;
-                breaks = false;
-            }
-        }
-        self.whitespace = false;
-        self.indention = false;
-    }
-
-    fn write_break(&mut self, c: char) {
-        if c == '\n' {
-            self.put_break();
-        } else {
-            self.out.push(c);
-            self.column = 0;
-        }
-    }
-
-    fn write_single(&mut self, value: &str, allow_breaks: bool) {
-        self.write_indicator("'", true, false, false);
-        let chars: Vec<char> = value.chars().collect();
-        let n = chars.len();
-        let mut spaces = false;
-        let mut breaks = false;
-        for (i, &c) in chars.iter().enumerate() {
-            if c == ' ' {
-                let next_space = chars.get(i + 1) == Some(&' ');
-                if allow_breaks
-                    && !spaces
-                    && self.column > self.best_width
-                    && i > 0
-                    && i < n - 1
-                    && !next_space
-                {
-                    self.write_indent();
-                } else {
-                    self.put(c);
-                }
-                spaces = true;
-            } else if is_break(c) {
-                if !breaks && c == '\n' {
-                    self.put_break();
-                }
-                self.write_break(c);
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                if c == '\'' {
-                    self.put('\'');
-                }
-                self.put(c);
-                self.indention = false;
-                spaces = false;
-                breaks = false;
-            }
-        }
-        self.write_indicator("'", false, false, false);
-        self.whitespace = false;
-        self.indention = false;
-    }
-
-    fn write_double(&mut self, value: &str, allow_breaks: bool) {
-        self.write_indicator("\"", true, false, false);
-        let starts_with_bom = value.starts_with('\u{feff}');
-        let chars: Vec<char> = value.chars().collect();
-        let n = chars.len();
-        let mut spaces = false;
-        for (i, &c) in chars.iter().enumerate() {
-            if !is_printable(c) || starts_with_bom || is_break(c) || c == '"' || c == '\\' {
-                self.put('\\');
-                let esc = match c {
-                    '\0' => Some('0'),
-                    '\x07' => Some('a'),
-                    '\x08' => Some('b'),
-                    '\t' => Some('t'),
-                    '\n' => Some('n'),
-                    '\x0b' => Some('v'),
-                    '\x0c' => Some('f'),
-                    '\r' => Some('r'),
-                    '\x1b' => Some('e'),
-                    '"' => Some('"'),
-                    '\\' => Some('\\'),
-                    '\u{85}' => Some('N'),
-                    '\u{a0}' => Some('_'),
-                    '\u{2028}' => Some('L'),
-                    '\u{2029}' => Some('P'),
-                    _ => None,
-                };
-                match esc {
-                    Some(e) => self.put(e),
-                    None => {
-                        let v = c as u32;
-                        let s = if v <= 0xff {
-                            format!("x{v:02X}")
-                        } else if v <= 0xffff {
-                            format!("u{v:04X}")
-                        } else {
-                            format!("U{v:08X}")
-                        };
-                        self.write_str(&s);
-                    }
-                }
-                spaces = false;
-            } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > self.best_width && i > 0 && i < n - 1 {
-                    self.write_indent();
-                    if chars.get(i + 1) == Some(&' ') {
-                        self.put('\\');
-                    }
-                } else {
-                    self.put(c);
-                }
-                spaces = true;
-            } else {
-                self.put(c);
-                spaces = false;
-            }
-        }
-        self.write_indicator("\"", false, false, false);
-        self.whitespace = false;
-        self.indention = false;
-    }
-
-    fn write_literal(&mut self, value: &str) {
-        self.write_indicator("|", true, false, false);
-        // Block scalar hints: an indentation indicator when the text starts with a space or
-        // break, then the chomping indicator from how the text ends.
-        let mut chars = value.chars();
-        if let Some(first) = value.chars().next() {
-            if first == ' ' || is_break(first) {
-                self.write_indicator(&BEST_INDENT.to_string(), false, false, false);
-            }
-        }
-        let last = chars.next_back();
-        let before_last = chars.next_back();
-        let chomp = match last {
-            None => Some("-"),
-            Some(l) if !is_break(l) => Some("-"),
-            Some(_) => match before_last {
-                None => Some("+"),
-                Some(b) if is_break(b) => Some("+"),
-                Some(_) => None,
-            },
-        };
-        if let Some(ch) = chomp {
-            self.write_indicator(ch, false, false, false);
-        }
-        self.put_break();
-        self.indention = true;
-        self.whitespace = true;
-        let mut breaks = true;
-        for c in value.chars() {
-            if is_break(c) {
-                self.write_break(c);
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                self.put(c);
-                self.indention = false;
-                breaks = false;
-            }
-        }
-    }
-}
-
-fn is_break(c: char) -> bool {
-    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
-}
-
-/// libyaml's `is_printable` (byte-based in Go; the same set of code points): note that
-/// everything outside the Basic Multilingual Plane counts as unprintable and gets escaped.
-fn is_printable(c: char) -> bool {
-    let u = c as u32;
-    u == 0x0a
-        || (0x20..=0x7e).contains(&u)
-        || (0xa0..=0xd7ff).contains(&u)
-        || ((0xe000..=0xfffd).contains(&u) && u != 0xfeff)
-}
-
-/// `yaml_emitter_analyze_scalar`.
-fn analyze(value: &str, flavor: Flavor) -> Analysis {
-    if value.is_empty() {
-        return Analysis {
-            multiline: false,
-            flow_plain: false,
-            block_plain: true,
-            single: true,
-            block: false,
-        };
-    }
-    let mut block_ind = false;
-    let mut flow_ind = false;
-    let mut line_breaks = false;
-    let mut special = false;
-    let mut tabs = false;
-    let (mut leading_space, mut leading_break) = (false, false);
-    let (mut trailing_space, mut trailing_break) = (false, false);
-    let (mut break_space, mut space_break) = (false, false);
-    let (mut prev_space, mut prev_break) = (false, false);
-
-    if value.starts_with("---") || value.starts_with("...") {
-        block_ind = true;
-        flow_ind = true;
-    }
-    let mut preceded_by_ws = true;
-    let mut it = value.chars().peekable();
-    let mut i = 0usize;
-    while let Some(c) = it.next() {
-        let next = it.peek().copied();
-        let last = next.is_none();
-        let followed_by_ws = matches!(next, None | Some(' ' | '\t'));
-        if i == 0 {
-            match c {
-                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
-                | '%' | '@' | '`' => {
-                    flow_ind = true;
-                    block_ind = true;
-                }
-                '?' | ':' => {
-                    flow_ind = true;
-                    if followed_by_ws {
-                        block_ind = true;
-                    }
-                }
-                '-' if followed_by_ws => {
-                    flow_ind = true;
-                    block_ind = true;
-                }
-                _ => {}
-            }
-        } else {
-            match c {
-                ',' | '?' | '[' | ']' | '{' | '}' => flow_ind = true,
-                ':' => {
-                    flow_ind = true;
-                    if followed_by_ws {
-                        block_ind = true;
-                    }
-                }
-                '#' if preceded_by_ws => {
-                    flow_ind = true;
-                    block_ind = true;
-                }
-                _ => {}
-            }
-        }
-        if flavor == Flavor::V3 && c == '\t' {
-            tabs = true;
-        } else if !is_printable(c) {
-            special = true;
-        }
-        if c == ' ' {
-            if i == 0 {
-                leading_space = true;
-            }
-            if last {
-                trailing_space = true;
-            }
-            if prev_break {
-                break_space = true;
-            }
-            prev_space = true;
-            prev_break = false;
-        } else if is_break(c) {
-            line_breaks = true;
-            if i == 0 {
-                leading_break = true;
-            }
-            if last {
-                trailing_break = true;
-            }
-            if prev_space {
-                space_break = true;
-            }
-            prev_space = false;
-            prev_break = true;
-        } else {
-            prev_space = false;
-            prev_break = false;
-        }
-        // libyaml's is_blankz: space, tab, break or NUL.
-        preceded_by_ws = matches!(c, ' ' | '\t' | '\0') || is_break(c);
-        i += 1;
-    }
-    let mut a = Analysis {
-        multiline: line_breaks,
-        flow_plain: true,
-        block_plain: true,
-        single: true,
-        block: true,
-    };
-    if leading_space || leading_break || trailing_space || trailing_break {
-        a.flow_plain = false;
-        a.block_plain = false;
-    }
-    if trailing_space {
-        a.block = false;
-    }
-    if break_space {
-        a.flow_plain = false;
-        a.block_plain = false;
-        a.single = false;
-    }
-    if space_break || tabs || special {
-        a.flow_plain = false;
-        a.block_plain = false;
-        a.single = false;
-    }
-    if space_break || special {
-        a.block = false;
-    }
-    if line_breaks {
-        a.flow_plain = false;
-        a.block_plain = false;
-    }
-    if flow_ind {
-        a.flow_plain = false;
-    }
-    if block_ind {
-        a.block_plain = false;
-    }
-    a
-}
-
-/// Orders map entries as go-yaml's `keyList` does. The map arrives byte-sorted, which already
-/// matches in the common case, so check before sorting.
-fn sort_entries(entries: &mut [(&str, &Value)], v3: bool) {
-    let cmp = |a: &str, b: &str| key_cmp(a, b, v3);
-    if entries
-        .windows(2)
-        .all(|w| cmp(w[0].0, w[1].0) != Ordering::Greater)
-    {
-        return;
-    }
-    entries.sort_by(|a, b| cmp(a.0, b.0));
 }
 
 /// `encoding/json` leaves DEL, the C1 controls and U+FFFE/U+FFFF unescaped, and go-yaml's reader
 /// then rejects the JSON text ("control characters are not allowed"): `toYaml` gives "".
-fn check_json_text(v: &Value) -> Result<(), String> {
+fn check_json_text(v: &Value, depth: usize) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err("json: unsupported value: encountered a cycle".into());
+    }
     let bad = |s: &str| {
         s.chars()
             .any(|c| matches!(c as u32, 0x7f..=0x84 | 0x86..=0x9f | 0xfffe | 0xffff))
     };
     match v {
         Value::Str(s) if bad(s) => Err("yaml: control characters are not allowed".into()),
-        Value::List(l) => l.iter().try_for_each(check_json_text),
+        Value::List(l) => l.iter().try_for_each(|v| check_json_text(v, depth + 1)),
         Value::Map(m) => m.borrow().iter().try_for_each(|(k, v)| {
             if bad(k) {
                 Err("yaml: control characters are not allowed".into())
             } else {
-                check_json_text(v)
+                check_json_text(v, depth + 1)
             }
         }),
-        Value::Object(o) => check_json_text(&o.to_data()),
+        Value::Object(o) => check_json_text(&o.to_data(), depth + 1),
         _ => Ok(()),
     }
 }
@@ -852,78 +425,4 @@ fn go_yaml_float(f: f64) -> String {
     } else {
         format_float_g(f)
     }
-}
-
-/// go-yaml's `keyList.Less` for two string keys: letters sort after non-letters, runs of digits
-/// compare as numbers (`a2` < `a10`).
-pub fn go_yaml_key_cmp(a: &str, b: &str) -> Ordering {
-    key_cmp(a, b, false)
-}
-
-fn key_cmp(a: &str, b: &str, v3: bool) -> Ordering {
-    if key_less(a, b, v3) {
-        Ordering::Less
-    } else if key_less(b, a, v3) {
-        Ordering::Greater
-    } else {
-        Ordering::Equal
-    }
-}
-
-/// `keyList.Less`; go-yaml v3 differs in one case: right after a digit, a letter sorts before
-/// a non-letter.
-fn key_less(a: &str, b: &str, v3: bool) -> bool {
-    let ar: Vec<char> = a.chars().collect();
-    let br: Vec<char> = b.chars().collect();
-    let mut i = 0;
-    let mut after_digit = false;
-    while i < ar.len() && i < br.len() {
-        if ar[i] == br[i] {
-            after_digit = ar[i].is_numeric();
-            i += 1;
-            continue;
-        }
-        let al = ar[i].is_alphabetic();
-        let bl = br[i].is_alphabetic();
-        if al && bl {
-            return ar[i] < br[i];
-        }
-        if al || bl {
-            return if v3 && after_digit { al } else { bl };
-        }
-        let (mut an, mut bn): (i64, i64) = (0, 0);
-        if ar[i] == '0' || br[i] == '0' {
-            let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
-                j -= 1;
-                if ar[j] != '0' {
-                    an = 1;
-                    bn = 1;
-                    break;
-                }
-            }
-        }
-        let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(ar[ai] as u8 - b'0'));
-            ai += 1;
-        }
-        let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(br[bi] as u8 - b'0'));
-            bi += 1;
-        }
-        if an != bn {
-            return an < bn;
-        }
-        if ai != bi {
-            return ai < bi;
-        }
-        return ar[i] < br[i];
-    }
-    ar.len() < br.len()
 }

@@ -18,9 +18,12 @@ pub fn register(fm: &mut FuncMap) {
     });
     fm.insert("fromYaml", from_yaml);
     fm.insert("fromYamlArray", from_yaml_array);
-    fm.insert("toToml", |a| Ok(Value::from(to_toml(one("toToml", a)?))));
+    fm.insert("toToml", |a| {
+        let v = toml_arg("toToml", a)?;
+        Ok(Value::from(to_toml(v)))
+    });
     fm.insert("mustToToml", |a| {
-        toml_encode(one("mustToToml", a)?)
+        toml_encode(toml_arg("mustToToml", a)?)
             .map(Value::from)
             .map_err(FuncError)
     });
@@ -61,6 +64,17 @@ fn from_yaml_array(a: &[Value]) -> Result<Value, FuncError> {
         Ok(l) => Value::list(l),
         Err(e) => Value::list(vec![Value::from(e.sigs_message())]),
     })
+}
+
+/// BurntSushi's encoder panics on a nil interface (reflection on a zero Value); the template
+/// engine turns the panic into this error.
+fn toml_arg<'a>(name: &str, a: &'a [Value]) -> Result<&'a Value, FuncError> {
+    match one(name, a)? {
+        Value::Nil => Err(FuncError(
+            "reflect: call of reflect.Value.Type on zero Value".into(),
+        )),
+        v => Ok(v),
+    }
 }
 
 fn one<'a>(name: &str, a: &'a [Value]) -> Result<&'a Value, FuncError> {

@@ -1,9 +1,11 @@
 //! YAML and TOML as Helm reads and writes them: go-yaml v2 (YAML 1.1) parsing, `toYaml` output
 //! byte-for-byte like `sigs.k8s.io/yaml`, and the `toYaml`/`fromYaml`/`toToml` template functions.
 
+mod decode;
 mod emit;
 mod funcs;
 mod parse;
+mod read;
 mod resolve;
 #[cfg(test)]
 mod tests;
@@ -17,18 +19,24 @@ pub use parse::{
 pub use resolve::{resolve_plain, Resolved};
 pub use toml::{from_toml, to_toml};
 
-/// A YAML syntax or decoding error. `Display` is the message the Go code returns:
-/// `yaml: line N: message` for go-yaml's errors (go-yaml prints no line for problems on the
-/// first line), the bare text for errors of the later `sigs.k8s.io/yaml` steps.
+/// A YAML syntax or decoding error.
+///
+/// `line`/`col` locate the problem in the text (1-based; 0 when unknown, as for decoding errors
+/// such as a bad merge). `Display` is exactly the message Go returns: `yaml: line N: message` for
+/// go-yaml's errors — where N follows go-yaml's own convention (the 0-based line of the token for
+/// parser errors, 1-based for scanner errors, and no `line` part at all when that number is 0) —
+/// and the bare text for errors of the later `sigs.k8s.io/yaml` steps.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{}", self.render())]
 pub struct YamlError {
-    /// Line number as go-yaml reports it (0: go-yaml prints none).
+    /// 1-based line of the problem (0 when unknown).
     pub line: usize,
     /// 1-based column of the problem (0 when unknown).
     pub col: usize,
     /// The message text, without the `yaml: line N: ` prefix.
     pub message: String,
+    /// The line number go-yaml prints (0: none).
+    pub(crate) go_line: usize,
     pub(crate) kind: ErrorKind,
 }
 
@@ -46,8 +54,8 @@ pub(crate) enum ErrorKind {
 impl YamlError {
     fn render(&self) -> String {
         match self.kind {
-            ErrorKind::Yaml if self.line > 0 => {
-                format!("yaml: line {}: {}", self.line, self.message)
+            ErrorKind::Yaml if self.go_line > 0 => {
+                format!("yaml: line {}: {}", self.go_line, self.message)
             }
             ErrorKind::Yaml => format!("yaml: {}", self.message),
             _ => self.message.clone(),
@@ -83,6 +91,7 @@ impl YamlError {
             line: 0,
             col: 0,
             message: message.into(),
+            go_line: 0,
             kind,
         }
     }

@@ -21,6 +21,7 @@ pub fn encode(v: &Value) -> Result<String, String> {
     let mut e = Encoder {
         out: String::new(),
         has_written: false,
+        depth: 0,
     };
     e.encode(&[], v)?;
     Ok(e.out)
@@ -83,9 +84,14 @@ fn datetime_text(d: &toml::value::Datetime) -> String {
 
 const INDENT: &str = "  ";
 
+/// Deeper nesting is taken for a map that contains itself (TOML tables are never this deep).
+const MAX_DEPTH: usize = 200;
+
 struct Encoder {
     out: String,
     has_written: bool,
+    /// Guards against maps that contain themselves (Go would recurse until it crashes).
+    depth: usize,
 }
 
 /// What BurntSushi's `tomlTypeOfGo` makes of a value.
@@ -137,6 +143,16 @@ impl Encoder {
     }
 
     fn encode(&mut self, key: &[&str], v: &Value) -> Result<(), String> {
+        self.depth += 1;
+        let r = self.encode_inner(key, v);
+        self.depth -= 1;
+        r
+    }
+
+    fn encode_inner(&mut self, key: &[&str], v: &Value) -> Result<(), String> {
+        if self.depth > MAX_DEPTH {
+            return Err("toml: value nested too deeply".into());
+        }
         match v {
             Value::Nil => Ok(()),
             Value::Map(m) => {
@@ -242,6 +258,16 @@ impl Encoder {
     }
 
     fn element(&mut self, v: &Value) -> Result<(), String> {
+        self.depth += 1;
+        let r = self.element_inner(v);
+        self.depth -= 1;
+        r
+    }
+
+    fn element_inner(&mut self, v: &Value) -> Result<(), String> {
+        if self.depth > MAX_DEPTH {
+            return Err("toml: value nested too deeply".into());
+        }
         match v {
             Value::Str(s) => {
                 let q = quote(s);
