@@ -262,7 +262,12 @@ mod tests {
             .unwrap()
             .truthy());
         // An untyped nil is a nil map in Go (see args::map).
-        assert_eq!(call("get", &[Value::Nil, Value::str("x")]).unwrap().to_string(), "");
+        assert_eq!(
+            call("get", &[Value::Nil, Value::str("x")])
+                .unwrap()
+                .to_string(),
+            ""
+        );
         let e = call("get", &[Value::Int(1), Value::str("x")]).unwrap_err();
         assert_eq!(
             e.message(),

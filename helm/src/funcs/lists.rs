@@ -231,6 +231,11 @@ mod tests {
             ("reverse", vec![l(&[1, 2, 3])], "[3 2 1]"),
             ("uniq", vec![l(&[1, 1, 2, 1])], "[1 2]"),
             (
+                "uniq",
+                vec![Value::list(vec![Value::Int(1), s("1"), Value::Float(1.0)])],
+                "[1 1 1]",
+            ),
+            (
                 "without",
                 vec![l(&[1, 2, 3, 4]), Value::Int(1), Value::Int(3)],
                 "[2 4]",

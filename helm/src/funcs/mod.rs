@@ -1,6 +1,17 @@
 //! The function library templates can call: Sprig's functions as Helm exposes them (without
 //! `env`/`expandenv`) plus Helm's own data functions. Engine-bound functions (`include`, `tpl`,
-//! `template`, `lookup`, `and`/`or`) are the executor's, not this module's.
+//! `template`, `lookup`, `and`/`or`) are the executor's, not this module's; the YAML/TOML
+//! functions are `crate::yaml`'s.
+//!
+//! Conventions the executor and chart layer rely on:
+//! - Typed Go parameters are checked as text/template's reflection call checks them
+//!   ([`args`]); such failures are [`FuncError::arity`]/[`FuncError::bad_arg`] errors, which Go
+//!   reports without the `error calling NAME:` prefix (see [`FuncError::call_error`]).
+//! - Everything a Go function would panic with (sprig's `first` on a string, `div` by zero)
+//!   is an ordinary [`FuncError`] carrying Go's panic text.
+//! - `fail` and `required` wrap their message in Helm's `HELM_ERR_START…HELM_ERR_END`
+//!   ([`flow`]) for the chart layer's `execution error at (…)` reporting.
+//! - Host objects made here: `*semver.Version`, `time.Time`, `sprig.certificate`.
 
 use std::collections::HashMap;
 

@@ -22,10 +22,32 @@ pub(super) fn register(fm: &mut FuncMap) {
     });
     fm.insert("semverCompare", |a| {
         arity("semverCompare", a, 2)?;
-        let c = Constraints::parse(string(a, 0)?).map_err(FuncError::new)?;
+        let c = cached_constraints(string(a, 0)?).map_err(FuncError::new)?;
         let v = Version::parse(string(a, 1)?).map_err(FuncError::new)?;
         Ok(Value::Bool(c.check(&v)))
     });
+}
+
+thread_local! {
+    static CONSTRAINTS: std::cell::RefCell<std::collections::HashMap<String, Rc<Constraints>>> =
+        Default::default();
+}
+
+/// Charts test the same few constraints against the cluster version in many templates, so
+/// parsed constraints are kept per thread.
+fn cached_constraints(c: &str) -> Result<Rc<Constraints>, String> {
+    if let Some(hit) = CONSTRAINTS.with(|m| m.borrow().get(c).cloned()) {
+        return Ok(hit);
+    }
+    let parsed = Rc::new(Constraints::parse(c)?);
+    CONSTRAINTS.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() > 256 {
+            m.clear();
+        }
+        m.insert(c.to_string(), parsed.clone());
+    });
+    Ok(parsed)
 }
 
 /// A parsed semantic version (`*semver.Version`).
@@ -488,6 +510,17 @@ mod tests {
         for (c, v, want) in cases {
             assert_eq!(sc(c, v), want, "{c} {v}");
         }
+    }
+
+    #[test]
+    fn semver_compare_function_reuses_parsed_constraints() {
+        let f = super::super::library().get("semverCompare").unwrap();
+        for (v, want) in [("v1.33.0", true), ("1.18.0", false), ("1.19.0-rc.1", true)] {
+            let got = f(&[Value::str(">=1.19-0"), Value::str(v)]).unwrap();
+            assert_eq!(got.to_string(), want.to_string(), "{v}");
+        }
+        let e = f(&[Value::str(">1"), Value::str("x1")]).unwrap_err();
+        assert_eq!(e.0, "invalid semantic version");
     }
 
     #[test]

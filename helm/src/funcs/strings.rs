@@ -659,6 +659,13 @@ mod tests {
             ("camelcase", "hello world", "HelloWorld"),
             ("initials", "hello World foo", "hWf"),
             (
+                "kebabcase",
+                "already-kebab_case Here",
+                "already-kebab-case-here",
+            ),
+            ("camelcase", "", ""),
+            ("snakecase", "", ""),
+            (
                 "title",
                 "ǆx über-straße o'neil a_b 3d",
                 "ǅx Über-Straße O'Neil A_b 3d",
@@ -675,6 +682,23 @@ mod tests {
             "Lorem\nipsum\ndolor sit\namet\nconsectetur"
         );
         assert_eq!(text("wrap", &[i(3), s("abcdefgh ij")]), "abcdefgh\nij");
+        assert_eq!(text("substr", &[i(2), i(-1), s("hello")]), "llo");
+        assert_eq!(text("nindent", &[i(0), s("a")]), "\na");
+        assert_eq!(text("abbrev", &[i(3), s("hello")]), "hello");
+        assert_eq!(text("abbrevboth", &[i(0), i(4), s("hello world")]), "h...");
+        assert_eq!(
+            text("abbrevboth", &[i(10), i(7), s("abcdefghijklmnopqrst")]),
+            "...k..."
+        );
+        assert_eq!(
+            text(
+                "sortAlpha",
+                &[Value::list(vec![s("b"), s("B"), s("a"), i(10), i(9)])]
+            ),
+            "[10 9 B a b]"
+        );
+        assert_eq!(text("quote", &[s("")]), "\"\"");
+        assert_eq!(text("squote", &[]), "");
     }
 
     #[test]
