@@ -90,6 +90,61 @@ print(json.dumps(out))
     serde_json::from_slice(&out.stdout).unwrap_or_default()
 }
 
+/// Stage breakdown for one case (`BENCH_CASE=name`): values, data building, execution.
+fn profile(cases: &[Case], name: &str, n: usize, opts: &RenderOptions) {
+    use syncd_helm::chart::render::{all_templates, prepare, sort_templates};
+    let c = cases.iter().find(|c| c.name == name).expect("case");
+    let chart = Chart::load(&c.chart_dir).expect("chart");
+    let (mut t_prep, mut t_data, mut t_exec) = (0.0, 0.0, 0.0);
+    for _ in 0..n {
+        let t = Instant::now();
+        let p = prepare(&chart, &c.values).expect("prepare");
+        t_prep += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let (mut tpls, datas) = all_templates(&p, opts);
+        sort_templates(&mut tpls);
+        let set = chart.parsed_set(&tpls).expect("parse");
+        t_data += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let _ = syncd_helm::chart::exec::execute_set(&set, &tpls, &datas, opts, &Offline);
+        t_exec += t.elapsed().as_secs_f64();
+    }
+    let k = 1000.0 / n as f64;
+    {
+        use syncd_helm::chart::{coalesce, deps, schema};
+        let user = c.values.as_object().cloned().unwrap_or_default();
+        let (mut a, mut b, mut d, mut e) = (0.0, 0.0, 0.0, 0.0);
+        for _ in 0..n {
+            let mut w = coalesce::Warnings::default();
+            let t = Instant::now();
+            let mut tree = deps::Proc::new(chart.root());
+            a += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            deps::process_dependencies(&mut tree, &user, &mut w).unwrap();
+            b += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let v = coalesce::coalesce_values(&tree, &user, false, &mut w).unwrap();
+            d += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let _ = schema::validate(&tree, &Json::Object(v));
+            e += t.elapsed().as_secs_f64();
+        }
+        println!(
+            "  tree {:.2} deps {:.2} coalesce {:.2} schema {:.2}",
+            a * k,
+            b * k,
+            d * k,
+            e * k
+        );
+    }
+    println!(
+        "{name}: prepare {:.2} ms, data+parse {:.2} ms, execute {:.2} ms",
+        t_prep * k,
+        t_data * k,
+        t_exec * k
+    );
+}
+
 fn main() {
     let corpus = corpus_dir();
     if !corpus.join("cases").is_dir() {
@@ -124,6 +179,10 @@ fn main() {
         namespace: "ns".into(),
         ..RenderOptions::default()
     };
+    if let Ok(only) = std::env::var("BENCH_CASE") {
+        profile(&cases, &only, n, &opts);
+        return;
+    }
     let mut ours = BTreeMap::new();
     let mut loaded = BTreeMap::new();
     for c in &cases {

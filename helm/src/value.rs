@@ -36,6 +36,11 @@ pub trait Object: fmt::Debug {
     fn entries(&self) -> Option<Vec<(String, Value)>> {
         None
     }
+    /// Go truthiness of the object (`if`, `and`, `not`): a map-like object (e.g. an empty
+    /// `.Files.Glob` result, a Go map) is false when empty; structs and pointers are true.
+    fn truthy(&self) -> bool {
+        true
+    }
     /// Allows `Any`-style downcasting for functions that accept only specific host types.
     fn as_any(&self) -> &dyn std::any::Any;
 }
@@ -130,7 +135,7 @@ impl Value {
             Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Map(m) => !m.borrow().is_empty(),
-            Value::Object(_) => true,
+            Value::Object(o) => o.truthy(),
         }
     }
 

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use syncd_helm::chart::{render, Chart, RenderOptions};
 
 /// Cases that must keep passing: the number passing at the last commit.
-const FLOOR: usize = 0;
+const FLOOR: usize = 78;
 
 /// `<repo>/../shared/helm-corpus`; `SYNCD_HELM_CORPUS` overrides it (e.g. in a git worktree).
 fn corpus_dir() -> PathBuf {
@@ -196,6 +196,8 @@ struct Outcome {
     problems: Vec<String>,
     /// For error cases: whether our message equals Helm's.
     error_identical: Option<bool>,
+    /// Templates whose text is byte-identical to Helm's, and templates expected.
+    exact: (usize, usize),
 }
 
 fn run_case(corpus: &Path, case: &Path) -> Outcome {
@@ -219,6 +221,7 @@ fn run_case(corpus: &Path, case: &Path) -> Outcome {
         name,
         problems: Vec::new(),
         error_identical: None,
+        exact: (0, 0),
     };
     match (meta["error"].as_str(), result) {
         (Some(_), Ok(_)) => out
@@ -240,6 +243,13 @@ fn run_case(corpus: &Path, case: &Path) -> Outcome {
                         .collect()
                 })
                 .unwrap_or_default();
+            out.exact = (
+                expected
+                    .iter()
+                    .filter(|(k, v)| actual.get(*k) == Some(v))
+                    .count(),
+                expected.len(),
+            );
             out.problems = compare(&expected, &actual, &nd);
         }
     }
@@ -259,7 +269,29 @@ fn corpus_conformance() {
         .filter(|p| p.join("case.json").is_file())
         .collect();
     cases.sort();
-    let outcomes: Vec<Outcome> = cases.iter().map(|c| run_case(&corpus, c)).collect();
+    // Two workers: the machine has two cores and key generation (`genCA`) dominates.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut outcomes: Vec<(usize, Outcome)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(case) = cases.get(i) else { break };
+                        done.push((i, run_case(&corpus, case)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker"))
+            .collect()
+    });
+    outcomes.sort_by_key(|(i, _)| *i);
+    let outcomes: Vec<Outcome> = outcomes.into_iter().map(|(_, o)| o).collect();
     let passed = outcomes.iter().filter(|o| o.problems.is_empty()).count();
     let failed = outcomes.len() - passed;
     println!("conformance: {passed} passed, {failed} failed");
@@ -275,6 +307,10 @@ fn corpus_conformance() {
         "error cases with Helm's exact message: {same}/{}",
         errs.len()
     );
+    let (exact, total) = outcomes
+        .iter()
+        .fold((0, 0), |(a, b), o| (a + o.exact.0, b + o.exact.1));
+    println!("templates byte-identical to Helm: {exact}/{total}");
     for o in &outcomes {
         if let Some(first) = o.problems.first() {
             println!(

@@ -97,7 +97,7 @@ fn process_enabled(c: &mut Proc, v: &Map, path: &str, w: &mut Warnings) -> Resul
         .retain(|ch| !disabled.iter().any(|d| d == ch.name()));
     c.metadata
         .dependencies
-        .retain(|r| !disabled.iter().any(|d| *d == r.name));
+        .retain(|r| !disabled.contains(&r.name));
     for t in &mut c.children {
         let subpath = format!("{path}{}.", t.name());
         process_enabled(t, &cvals, &subpath, w)?;

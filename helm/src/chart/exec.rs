@@ -83,25 +83,24 @@ pub fn execute_all(
     execute_set(&set, tpls, datas, opts, host)
 }
 
-/// Helm's `cleanupParseError`: `parse error at (LOCATION): LAST MESSAGE`.
+/// Helm's `cleanupParseError`: `parse error at (FILE:LINE): LAST MESSAGE`.
 fn parse_error(file: &str, e: &TemplateError) -> RenderError {
     let text = e.to_string();
-    let tokens: Vec<&str> = text.split(": ").collect();
-    let message = if tokens.len() == 1 {
-        format!("parse error in ({file}): {text}")
+    let last = text.rsplit(": ").next().unwrap_or(&text).to_string();
+    if e.kind == ErrorKind::Parse && e.line > 0 {
+        RenderError::Parse {
+            template: e.template.clone(),
+            line: e.line,
+            message: last,
+        }
     } else {
-        format!(
-            "parse error at ({}): {}",
-            tokens[1],
-            tokens[tokens.len() - 1]
-        )
-    };
-    RenderError::Template {
-        template: e.template.clone(),
-        line: e.line,
-        col: e.col,
-        message: tokens.last().copied().unwrap_or(&text).to_string(),
-        full: message,
+        RenderError::Template {
+            template: file.to_string(),
+            line: e.line,
+            col: e.col,
+            message: last,
+            full: format!("parse error in ({file}): {text}"),
+        }
     }
 }
 

@@ -154,6 +154,13 @@ impl Object for FilesObj {
             .collect();
         Value::map(m)
     }
+    /// `files` is a Go map: empty is false (`if .Files.Glob "x/*"`).
+    fn truthy(&self) -> bool {
+        match &self.sel {
+            None => !self.node.files.is_empty(),
+            Some(s) => !s.is_empty(),
+        }
+    }
     fn entries(&self) -> Option<Vec<(String, Value)>> {
         Some(
             self.each()
@@ -285,6 +292,8 @@ mod tests {
             .map(|e| e.0)
             .collect();
         assert_eq!(names, ["files/a.txt"]);
+        let none = o.call("Glob", &[Value::str("nope/*")]).unwrap().unwrap();
+        assert!(!none.truthy() && g.truthy());
         let g = o.call("Glob", &[Value::str("files/**")]).unwrap().unwrap();
         assert_eq!(obj(&g).entries().unwrap().len(), 2);
         let g = o

@@ -97,15 +97,20 @@ impl Rules {
     }
 }
 
+/// A malformed glob (Go's `filepath.ErrBadPattern`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("syntax error in pattern")]
+pub struct BadPattern;
+
 /// Go's `path/filepath.Match` on `/`-separated names: `*` and `?` never cross `/`, `[...]`
 /// classes with `^` negation and ranges, `\` escapes. Errors on malformed patterns.
-pub fn glob_match(pattern: &str, name: &str) -> Result<bool, ()> {
+pub fn glob_match(pattern: &str, name: &str) -> Result<bool, BadPattern> {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     match_from(&p, &n)
 }
 
-fn match_from(p: &[char], n: &[char]) -> Result<bool, ()> {
+fn match_from(p: &[char], n: &[char]) -> Result<bool, BadPattern> {
     let (mut pi, mut ni) = (0, 0);
     // Backtracking point for the last `*`: (pattern index after star, name index).
     let mut star: Option<(usize, usize)> = None;
@@ -150,13 +155,13 @@ fn match_from(p: &[char], n: &[char]) -> Result<bool, ()> {
     Ok(result)
 }
 
-fn validate(p: &[char]) -> Result<(), ()> {
+fn validate(p: &[char]) -> Result<(), BadPattern> {
     let mut i = 0;
     while i < p.len() {
         match p[i] {
             '\\' => {
                 if i + 1 >= p.len() {
-                    return Err(());
+                    return Err(BadPattern);
                 }
                 i += 2;
             }
@@ -171,7 +176,7 @@ fn validate(p: &[char]) -> Result<(), ()> {
 }
 
 /// Index just past a `[...]` class starting at `start`.
-fn class_end(p: &[char], start: usize) -> Result<usize, ()> {
+fn class_end(p: &[char], start: usize) -> Result<usize, BadPattern> {
     let mut i = start + 1;
     if i < p.len() && p[i] == '^' {
         i += 1;
@@ -179,7 +184,7 @@ fn class_end(p: &[char], start: usize) -> Result<usize, ()> {
     let mut first = true;
     loop {
         if i >= p.len() {
-            return Err(());
+            return Err(BadPattern);
         }
         if p[i] == ']' && !first {
             return Ok(i + 1);
@@ -189,13 +194,13 @@ fn class_end(p: &[char], start: usize) -> Result<usize, ()> {
             i += 1;
         }
         if i >= p.len() {
-            return Err(());
+            return Err(BadPattern);
         }
         i += 1;
         if i < p.len() && p[i] == '-' {
             i += 1;
             if i >= p.len() || p[i] == ']' {
-                return Err(());
+                return Err(BadPattern);
             }
             if p[i] == '\\' {
                 i += 1;
@@ -206,11 +211,11 @@ fn class_end(p: &[char], start: usize) -> Result<usize, ()> {
 }
 
 /// Matches one pattern element at `pi` against `c`; `Some(next pattern index)` on a match.
-fn match_one(p: &[char], pi: usize, c: char) -> Result<Option<usize>, ()> {
+fn match_one(p: &[char], pi: usize, c: char) -> Result<Option<usize>, BadPattern> {
     match p[pi] {
         '?' => Ok((c != '/').then_some(pi + 1)),
         '\\' => {
-            let lit = *p.get(pi + 1).ok_or(())?;
+            let lit = *p.get(pi + 1).ok_or(BadPattern)?;
             Ok((lit == c).then_some(pi + 2))
         }
         '[' => {

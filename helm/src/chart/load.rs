@@ -35,6 +35,8 @@ pub struct ChartNode {
     pub values: serde_json::Map<String, Json>,
     /// `values.schema.json`, raw.
     pub schema: Option<Arc<[u8]>>,
+    /// The compiled schema (or Helm's compile error text), built on first validation.
+    pub validator: std::sync::OnceLock<Result<Arc<jsonschema::Validator>, String>>,
     /// Everything under `templates/`.
     pub templates: Vec<File>,
     /// Every other file (`.Files`), including `crds/` and `.helmignore`.
@@ -288,6 +290,7 @@ pub fn load_files(files: Vec<(String, Vec<u8>)>) -> Result<ChartNode, ChartError
         metadata,
         values,
         schema,
+        validator: std::sync::OnceLock::new(),
         templates,
         files: other,
         dependencies,

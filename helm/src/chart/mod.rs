@@ -90,21 +90,51 @@ pub enum RenderError {
 #[derive(Debug, Clone)]
 pub struct Chart {
     root: Arc<ChartNode>,
+    /// Parsed template sets keyed by the (sorted) template paths they contain: the set only
+    /// depends on which subcharts are enabled, so most renders reuse one parse.
+    parsed: Arc<std::sync::Mutex<Vec<ParsedSet>>>,
 }
+
+/// One cached parse: template paths (in parse order) and the set.
+type ParsedSet = (Vec<String>, Arc<crate::template::Templates>);
+
+/// How many distinct template sets (subchart combinations) one chart keeps parsed.
+const PARSE_CACHE_MAX: usize = 8;
 
 impl Chart {
     /// Loads a chart directory or `.tgz` archive, with its subcharts.
     pub fn load(path: &Path) -> Result<Chart, ChartError> {
-        Ok(Chart {
-            root: Arc::new(load::load_path(path)?),
-        })
+        Ok(Chart::from_node(load::load_path(path)?))
     }
 
     /// Wraps an already loaded chart tree.
     pub fn from_node(root: ChartNode) -> Chart {
         Chart {
             root: Arc::new(root),
+            parsed: Arc::default(),
         }
+    }
+
+    /// The parsed template set for these templates (already in Helm's parse order), parsing
+    /// and caching it on first use.
+    pub fn parsed_set(
+        &self,
+        tpls: &[render::Renderable],
+    ) -> Result<Arc<crate::template::Templates>, RenderError> {
+        let key: Vec<String> = tpls.iter().map(|t| t.path.clone()).collect();
+        if let Ok(cache) = self.parsed.lock() {
+            if let Some((_, set)) = cache.iter().find(|(k, _)| *k == key) {
+                return Ok(set.clone());
+            }
+        }
+        let set = Arc::new(exec::parse_all(tpls)?);
+        if let Ok(mut cache) = self.parsed.lock() {
+            if cache.len() >= PARSE_CACHE_MAX {
+                cache.remove(0);
+            }
+            cache.push((key, set.clone()));
+        }
+        Ok(set)
     }
 
     /// The chart's name (`Chart.yaml` `name`).

@@ -67,7 +67,11 @@ pub fn prepare(chart: &Chart, user_values: &Json) -> Result<Prepared, RenderErro
     let mut tree = Proc::new(chart.root());
     process_dependencies(&mut tree, user, &mut w).map_err(RenderError::Values)?;
     let values = coalesce_values(&tree, user, false, &mut w).map_err(RenderError::Values)?;
+    let values = Json::Object(values);
     schema::validate(&tree, &values).map_err(RenderError::Schema)?;
+    let Json::Object(values) = values else {
+        unreachable!("built as an object above")
+    };
     Ok(Prepared {
         tree,
         values,
@@ -190,12 +194,160 @@ pub fn render(
     let p = prepare(chart, user_values)?;
     let (mut tpls, datas) = all_templates(&p, opts);
     sort_templates(&mut tpls);
-    super::exec::execute_all(&tpls, &datas, opts, host)
+    let set = chart.parsed_set(&tpls)?;
+    super::exec::execute_set(&set, &tpls, &datas, opts, host)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::load::load_files;
+    use crate::template::NoCluster;
+
+    fn chart(files: &[(&str, &str)]) -> Chart {
+        Chart::from_node(
+            load_files(
+                files
+                    .iter()
+                    .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+                    .collect(),
+            )
+            .unwrap(),
+        )
+    }
+
+    fn opts() -> RenderOptions {
+        RenderOptions {
+            release_name: "rel".into(),
+            namespace: "ns".into(),
+            ..RenderOptions::default()
+        }
+    }
+
+    fn tree() -> Chart {
+        chart(&[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: sub\n  version: 1.x.x\n  condition: sub.enabled\n- name: lib\n  version: 1.x.x\n",
+            ),
+            ("values.yaml", "greeting: hi\nsub:\n  enabled: true\n  fromParent: p\n"),
+            ("templates/_helpers.tpl", "{{ define \"name\" }}top-name{{ end }}"),
+            (
+                "templates/cm.yaml",
+                "a: {{ .Values.greeting }} {{ .Values.nope }}\nb: {{ include \"name\" . }}\nt: {{ .Template.Name }} {{ .Template.BasePath }}\nc: {{ .Chart.Name }} {{ .Chart.IsRoot }}\nl: {{ include \"lib.x\" . }}\ns: {{ with .Subcharts.sub }}{{ .Values.own }}{{ end }}\n",
+            ),
+            ("templates/NOTES.txt", "notes {{ .Release.Name }}"),
+            ("charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 1.2.0\n"),
+            ("charts/sub/values.yaml", "own: mine\n"),
+            ("charts/sub/templates/_helpers.tpl", "{{ define \"name\" }}sub-name{{ end }}"),
+            (
+                "charts/sub/templates/s.yaml",
+                "v: {{ .Values.own }} {{ .Values.fromParent }} {{ .Chart.IsRoot }}\n",
+            ),
+            ("charts/sub/templates/NOTES.txt", "sub notes"),
+            (
+                "charts/lib/Chart.yaml",
+                "apiVersion: v2\nname: lib\nversion: 1.0.0\ntype: library\n",
+            ),
+            ("charts/lib/templates/_lib.tpl", "{{ define \"lib.x\" }}from-lib{{ end }}"),
+            ("charts/lib/templates/never.yaml", "never: rendered"),
+        ])
+    }
+
+    #[test]
+    fn renders_tree_like_helm() {
+        let out = render(&tree(), &Json::Null, &opts(), &NoCluster).unwrap();
+        let keys: Vec<_> = out.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "top/charts/sub/templates/NOTES.txt",
+                "top/charts/sub/templates/s.yaml",
+                "top/templates/NOTES.txt",
+                "top/templates/cm.yaml"
+            ]
+        );
+        assert_eq!(
+            out["top/templates/cm.yaml"],
+            "a: hi \nb: top-name\nt: top/templates/cm.yaml top/templates\nc: top true\nl: from-lib\ns: mine\n"
+        );
+        assert_eq!(out["top/charts/sub/templates/s.yaml"], "v: mine p false\n");
+        assert_eq!(out["top/templates/NOTES.txt"], "notes rel");
+    }
+
+    #[test]
+    fn condition_disables_subchart_and_user_values_win() {
+        let vals = serde_json::json!({"sub": {"enabled": false}, "greeting": "yo"});
+        let out = render(&tree(), &vals, &opts(), &NoCluster).unwrap();
+        assert!(!out.keys().any(|k| k.contains("charts/sub")));
+        assert!(out["top/templates/cm.yaml"].starts_with("a: yo"));
+    }
+
+    #[test]
+    fn required_fails_with_helm_message() {
+        let c = chart(&[
+            ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n"),
+            ("templates/a.yaml", "x: {{ required \"need x\" .Values.x }}"),
+        ]);
+        let err = render(&c, &Json::Null, &opts(), &NoCluster).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "execution error at (c/templates/a.yaml:1:6): need x"
+        );
+        match err {
+            RenderError::Template { line, col, .. } => assert_eq!((line, col), (1, 6)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn parse_errors_read_like_helm() {
+        let c = chart(&[
+            ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n"),
+            ("templates/a.yaml", "x: 1\ny: {{ .Values.x "),
+        ]);
+        let err = render(&c, &Json::Null, &opts(), &NoCluster).unwrap_err();
+        assert!(matches!(err, RenderError::Parse { line: 2, .. }), "{err:?}");
+        assert!(err
+            .to_string()
+            .starts_with("parse error at (c/templates/a.yaml:2): "));
+    }
+
+    #[test]
+    fn schema_violation_fails() {
+        let c = chart(&[
+            ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n"),
+            ("values.yaml", "replicas: 1\n"),
+            (
+                "values.schema.json",
+                r#"{"properties": {"replicas": {"type": "integer"}}}"#,
+            ),
+            ("templates/a.yaml", "x: 1"),
+        ]);
+        assert!(render(&c, &Json::Null, &opts(), &NoCluster).is_ok());
+        let bad = serde_json::json!({"replicas": "two"});
+        let err = render(&c, &bad, &opts(), &NoCluster)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/replicas'"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn one_chart_renders_many_times_across_threads() {
+        let c = tree();
+        let first = render(&c, &Json::Null, &opts(), &NoCluster).unwrap();
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    let again = render(&c, &Json::Null, &opts(), &NoCluster).unwrap();
+                    assert_eq!(again, first);
+                });
+            }
+        });
+    }
 
     #[test]
     fn sort_puts_parents_last() {

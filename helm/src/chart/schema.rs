@@ -2,6 +2,8 @@
 //! against all final values, each enabled subchart's schema against its section, errors listed
 //! per chart as `CHART:\n- at '/path': message`.
 
+use std::sync::Arc;
+
 use serde_json::Value as Json;
 
 use super::coalesce::Map;
@@ -9,7 +11,7 @@ use super::deps::Proc;
 
 /// Validates the coalesced values of the tree; `Err` holds Helm's per-chart error listing
 /// (without the "values don't meet ..." prefix, which [`super::RenderError::Schema`] adds).
-pub fn validate(tree: &Proc, values: &Map) -> Result<(), String> {
+pub fn validate(tree: &Proc, values: &Json) -> Result<(), String> {
     let mut out = String::new();
     walk(tree, values, &mut out);
     if out.is_empty() {
@@ -19,16 +21,21 @@ pub fn validate(tree: &Proc, values: &Map) -> Result<(), String> {
     }
 }
 
-fn walk(c: &Proc, values: &Map, out: &mut String) {
+fn walk(c: &Proc, values: &Json, out: &mut String) {
     if let Some(raw) = &c.src.schema {
-        if let Err(e) = validate_one(raw, values) {
+        let compiled = c.src.validator.get_or_init(|| compile(raw).map(Arc::new));
+        let res = match compiled {
+            Ok(v) => check(v, values),
+            Err(e) => Err(e.clone()),
+        };
+        if let Err(e) = res {
             out.push_str(&format!("{}:\n{e}", c.name()));
         }
     }
     for sub in &c.children {
         match values.get(sub.name()) {
             None | Some(Json::Null) => {}
-            Some(Json::Object(m)) => walk(sub, m, out),
+            Some(m @ Json::Object(_)) => walk(sub, m, out),
             Some(other) => out.push_str(&format!(
                 "{}:\ninvalid type for values: expected object (map), got {}\n",
                 sub.name(),
@@ -40,6 +47,12 @@ fn walk(c: &Proc, values: &Map, out: &mut String) {
 
 /// One schema against one values table; the error text ends with a newline like Helm's.
 pub fn validate_one(raw: &[u8], values: &Map) -> Result<(), String> {
+    let v = compile(raw)?;
+    check(&v, &Json::Object(values.clone()))
+}
+
+/// Compiles a `values.schema.json` the way Helm's validator accepts it.
+pub fn compile(raw: &[u8]) -> Result<jsonschema::Validator, String> {
     let mut schema: Json = serde_json::from_slice(raw)
         .map_err(|e| format!("unable to validate schema: invalid JSON: {e}\n"))?;
     // Helm's validator falls back to its default draft for `$schema` URIs it does not know
@@ -65,12 +78,14 @@ pub fn validate_one(raw: &[u8], values: &Map) -> Result<(), String> {
             }
         }
     }
-    let validator = jsonschema::options()
+    jsonschema::options()
         .build(&schema)
-        .map_err(|e| format!("unable to validate schema: {e}\n"))?;
-    let instance = Json::Object(values.clone());
+        .map_err(|e| format!("unable to validate schema: {e}\n"))
+}
+
+fn check(validator: &jsonschema::Validator, instance: &Json) -> Result<(), String> {
     let mut lines: Vec<String> = validator
-        .iter_errors(&instance)
+        .iter_errors(instance)
         .map(|e| format!("- at '{}': {}", e.instance_path, message(&e)))
         .collect();
     if lines.is_empty() {
@@ -110,28 +125,74 @@ fn message(e: &jsonschema::ValidationError<'_>) -> String {
             "value must be one of {}",
             options
                 .as_array()
-                .map(|a| a
-                    .iter()
-                    .map(|v| v.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "))
+                .map(|a| a.iter().map(quote).collect::<Vec<_>>().join(", "))
                 .unwrap_or_default()
+        ),
+        K::Constant { expected_value } => format!("value must be {}", quote(expected_value)),
+        K::Minimum { limit } => format!("minimum: got {}, want {}", num(&e.instance), num(limit)),
+        K::Maximum { limit } => format!("maximum: got {}, want {}", num(&e.instance), num(limit)),
+        K::ExclusiveMinimum { limit } => {
+            format!(
+                "exclusiveMinimum: got {}, want {}",
+                num(&e.instance),
+                num(limit)
+            )
+        }
+        K::ExclusiveMaximum { limit } => {
+            format!(
+                "exclusiveMaximum: got {}, want {}",
+                num(&e.instance),
+                num(limit)
+            )
+        }
+        K::MinLength { limit } => format!(
+            "minLength: got {}, want {limit}",
+            e.instance.as_str().map_or(0, |s| s.chars().count())
+        ),
+        K::MaxLength { limit } => format!(
+            "maxLength: got {}, want {limit}",
+            e.instance.as_str().map_or(0, |s| s.chars().count())
+        ),
+        K::MinItems { limit } => format!(
+            "minItems: got {}, want {limit}",
+            e.instance.as_array().map_or(0, Vec::len)
+        ),
+        K::MaxItems { limit } => format!(
+            "maxItems: got {}, want {limit}",
+            e.instance.as_array().map_or(0, Vec::len)
+        ),
+        K::Pattern { pattern } => format!(
+            "{} does not match pattern {}",
+            quote(&e.instance),
+            quote(&Json::String(pattern.clone()))
         ),
         _ => e.to_string(),
     }
 }
 
+/// Numbers as Go prints them (`0`, not `0.0`).
+fn num(v: &Json) -> String {
+    match v.as_f64() {
+        Some(f) => crate::value::format_float_g(f),
+        None => v.to_string(),
+    }
+}
+
+/// santhosh-tekuri's quoting of values in messages: strings in single quotes.
+fn quote(v: &Json) -> String {
+    match v {
+        Json::String(s) => format!("'{s}'"),
+        Json::Number(_) => num(v),
+        other => other.to_string(),
+    }
+}
+
+/// Helm's values hold float64 numbers, which its validator reports as `number`.
 fn json_type(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
         Json::Bool(_) => "boolean",
-        Json::Number(n) => {
-            if n.as_f64().is_some_and(|f| f.fract() == 0.0) {
-                "integer"
-            } else {
-                "number"
-            }
-        }
+        Json::Number(_) => "number",
         Json::String(_) => "string",
         Json::Array(_) => "array",
         Json::Object(_) => "object",
@@ -157,6 +218,14 @@ mod tests {
             "{err}"
         );
         assert!(validate_one(schema, &m(json!({"name": "a", "replicas": 3.0}))).is_ok());
+        // Messages checked against Helm v4.2.3.
+        let s2 = br#"{"properties": {"n": {"minimum": 1}, "e": {"enum": ["a", "b"]}}}"#;
+        let err = validate_one(s2, &m(json!({"n": 0.0, "e": "z"}))).unwrap_err();
+        assert!(
+            err.contains("- at '/e': value must be one of 'a', 'b'\n"),
+            "{err}"
+        );
+        assert!(err.contains("- at '/n': minimum: got 0, want 1\n"), "{err}");
     }
 
     #[test]
