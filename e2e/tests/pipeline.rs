@@ -247,6 +247,32 @@ async fn malformed_manifest_leaves_cluster_untouched() {
     lab.cleanup().await;
 }
 
+async fn helm_chart_app_with_overlay() {
+    let lab = Lab::new("helm").await;
+    lab.write(
+        "apps/app/app.yaml",
+        "apiVersion: syncd.io/v1alpha1\nkind: App\nmetadata:\n  name: app\nspec:\n  source:\n    helm:\n      chart: chart\n      releaseName: gw\n      valuesFiles: [values-base.yaml]\n",
+    );
+    lab.write("apps/app/chart/Chart.yaml", "apiVersion: v2\nname: gw\nversion: 0.1.0\n");
+    lab.write("apps/app/chart/values.yaml", "replicas: 1\nmodel: small\n");
+    lab.write(
+        "apps/app/chart/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-routing\ndata:\n  model: {{ .Values.model | quote }}\n  replicas: {{ .Values.replicas | quote }}\n",
+    );
+    lab.write("apps/app/values-base.yaml", "model: medium\n");
+    let report = lab.sync().await.unwrap();
+    assert_eq!(report.counts.created, 1, "{report:?}");
+    let cm = lab.get(&cms(), "gw-routing").await.expect("rendered by the chart");
+    assert_eq!(cm["data"]["model"], "medium");
+    assert!(lab.diff_text().await.is_empty());
+    lab.write("apps/app/values-base.yaml", "model: large\n");
+    let diff = lab.diff_text().await;
+    assert_eq!(changed_lines(&diff), ["-  model: medium", "+  model: large"], "{diff}");
+    let report = lab.sync().await.unwrap();
+    assert_eq!(report.counts.updated, 1);
+    lab.cleanup().await;
+}
+
 type Scenario = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 macro_rules! scenarios {
@@ -279,6 +305,7 @@ fn main() {
         changed_job_is_recreated,
         rollback_restores_earlier_object_set,
         malformed_manifest_leaves_cluster_untouched,
+        helm_chart_app_with_overlay,
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, scenario) in all {

@@ -48,6 +48,12 @@ pub fn load(select: &Select) -> anyhow::Result<Loaded> {
     {
         let rendered = render_app(app, &source.root)
             .with_context(|| format!("rendering {}/{}", env.name, app.name))?;
+        for hook in &rendered.skipped_hooks {
+            eprintln!(
+                "warning: {}/{}: chart hook {hook} is not applied (Helm hooks are not supported yet)",
+                env.name, app.name
+            );
+        }
         apps.push((app.clone(), rendered));
     }
     // One object may belong to only one app of an environment.

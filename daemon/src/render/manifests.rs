@@ -114,10 +114,15 @@ pub fn flatten(doc: Value, origin: Origin, out: &mut Vec<Manifest>) -> Result<()
         .filter(|s| !s.is_empty())
         .ok_or_else(|| invalid(format!("{kind} has no metadata.name")))?
         .to_string();
-    let namespace = meta
-        .get("namespace")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let namespace = match meta.get("namespace") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(ns)) => Some(ns.clone()),
+        Some(other) => {
+            return Err(invalid(format!(
+                "{kind} {name}: metadata.namespace must be a string, got {other} (quote it)"
+            )))
+        }
+    };
     out.push(Manifest {
         id: ObjectId::new(&api_version, &kind, namespace.as_deref(), &name),
         api_version,
@@ -149,12 +154,12 @@ mod tests {
         write(
             dir.path(),
             "a/x.yml",
-            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a1}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a2, namespace: n}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a1}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a2, namespace: ns1}\n",
         );
         write(dir.path(), "README.md", "not yaml: [");
         let ms = load_dir(dir.path(), true, dir.path()).unwrap();
         let names: Vec<_> = ms.iter().map(|m| m.id.to_string()).collect();
-        assert_eq!(names, ["ConfigMap a1", "ConfigMap n/a2", "ConfigMap b"]);
+        assert_eq!(names, ["ConfigMap a1", "ConfigMap ns1/a2", "ConfigMap b"]);
         assert_eq!(ms[1].origin.to_string(), "a/x.yml:5");
         assert_eq!(load_dir(dir.path(), false, dir.path()).unwrap().len(), 1);
     }
@@ -171,6 +176,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(err, "m.yaml:1: ConfigMap has no metadata.name");
+    }
+
+    #[test]
+    fn yaml_1_1_boolean_namespace_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "m.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: n}\n",
+        );
+        let err = load_dir(dir.path(), true, dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("metadata.namespace must be a string"), "{err}");
     }
 
     #[test]

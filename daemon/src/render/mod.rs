@@ -2,6 +2,7 @@
 //! (namespace, labels, annotations) and syncd's ownership marks applied. Plain YAML manifests
 //! today; Helm charts plug in beside `manifests`.
 
+mod helm;
 mod manifests;
 mod overlay;
 mod split;
@@ -59,12 +60,12 @@ pub enum RenderError {
         /// Second definition.
         second: Origin,
     },
-    /// The app's source kind is not renderable yet.
+    /// A Helm chart failed to load or render (Helm's message, with template:line:col).
     #[error("app {app}: {message}")]
-    Unsupported {
+    Chart {
         /// App name.
         app: String,
-        /// What is unsupported.
+        /// Helm's error text.
         message: String,
     },
 }
@@ -78,6 +79,8 @@ pub struct RenderedApp {
     pub app: String,
     /// Manifests in source order.
     pub manifests: Vec<Manifest>,
+    /// Chart hooks that were rendered but are not applied by this build.
+    pub skipped_hooks: Vec<String>,
 }
 
 /// Renders one app of a resolved environment. `repo_root` anchors the file names in messages.
@@ -85,15 +88,32 @@ pub fn render_app(
     app: &ResolvedApp,
     repo_root: &std::path::Path,
 ) -> Result<RenderedApp, RenderError> {
+    let mut skipped_hooks = Vec::new();
     let mut manifests = match &app.source {
         SourceSpec::Manifests { path, recurse } => {
             manifests::load_dir(&app.dir.join(path), *recurse, repo_root)?
         }
-        SourceSpec::Helm { .. } => {
-            return Err(RenderError::Unsupported {
-                app: app.name.clone(),
-                message: "Helm chart sources are not supported by this build yet".into(),
-            })
+        SourceSpec::Helm {
+            chart,
+            release_name,
+            values_files,
+            values,
+            set,
+        } => {
+            let rendered = helm::render_chart(
+                &helm::ChartSource {
+                    app: &app.name,
+                    chart,
+                    release_name,
+                    namespace: app.namespace.as_deref().unwrap_or("default"),
+                    values_files,
+                    values,
+                    set,
+                },
+                repo_root,
+            )?;
+            skipped_hooks = rendered.skipped_hooks;
+            rendered.manifests
         }
     };
     for m in &mut manifests {
@@ -104,6 +124,7 @@ pub fn render_app(
         env: app.env.clone(),
         app: app.name.clone(),
         manifests,
+        skipped_hooks,
     })
 }
 

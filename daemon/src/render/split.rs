@@ -39,32 +39,22 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
+/// Parses one document as kubectl does (YAML 1.1 via go-yaml v2 rules, so `yes` is a boolean).
 fn parse_one(body: &str, file: &str, start_line: usize) -> Result<Value, RenderError> {
     if body.trim().is_empty() {
         return Ok(Value::Null);
     }
-    let yaml: serde_yaml::Value = serde_yaml::from_str(body).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
-        RenderError::ParseFailed {
+    let mut docs =
+        syncd_helm::yaml::parse_documents(body).map_err(|e| RenderError::ParseFailed {
             file: file.to_string(),
-            line: start_line + line - 1,
-            col,
-            message: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        }
-    })?;
-    serde_json::to_value(yaml).map_err(|e| RenderError::ParseFailed {
-        file: file.to_string(),
-        line: start_line,
-        col: 1,
-        message: format!("not representable as JSON: {e}"),
+            line: start_line + e.line.max(1) - 1,
+            col: e.col.max(1),
+            message: e.message.clone(),
+        })?;
+    Ok(if docs.is_empty() {
+        Value::Null
+    } else {
+        docs.swap_remove(0)
     })
 }
 
@@ -79,6 +69,15 @@ mod tests {
         let lines: Vec<_> = docs.iter().map(|d| (d.1, d.2)).collect();
         assert_eq!(lines, vec![(0, 1), (1, 3), (3, 7)]);
         assert_eq!(docs[2].0["c"][0], 3);
+    }
+
+    #[test]
+    fn scalars_resolve_like_kubectl() {
+        let docs = parse_stream("a: yes\nb: \"yes\"\nc: 010\nd: 1.5\n", "x.yaml").unwrap();
+        assert_eq!(
+            docs[0].0,
+            serde_json::json!({"a": true, "b": "yes", "c": 8, "d": 1.5})
+        );
     }
 
     #[test]

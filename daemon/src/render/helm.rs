@@ -1,0 +1,206 @@
+//! Helm chart sources: the chart inside the repo, rendered natively with the environment's
+//! value overlays layered like `helm -f base -f env --set`. Hooks and NOTES.txt are not applied.
+
+use std::path::Path;
+
+use syncd_helm::chart::output::sort_manifests;
+use syncd_helm::chart::{layer_values, parse_values_file, render, Chart, RenderOptions};
+use syncd_helm::template::NoCluster;
+
+use super::split::parse_stream;
+use super::RenderError;
+use crate::object::{Manifest, Origin};
+
+/// What a chart source needs.
+pub struct ChartSource<'a> {
+    /// App name (for messages).
+    pub app: &'a str,
+    /// Chart directory.
+    pub chart: &'a Path,
+    /// Release name.
+    pub release_name: &'a str,
+    /// Release namespace.
+    pub namespace: &'a str,
+    /// Values files in order.
+    pub values_files: &'a [std::path::PathBuf],
+    /// Inline values in order (after the files).
+    pub values: &'a [serde_json::Value],
+    /// `--set` strings, applied last.
+    pub set: &'a [String],
+}
+
+/// A rendered chart: manifests (CRDs first, then Helm's install order) and the hooks left out.
+pub struct RenderedChart {
+    /// Objects to apply.
+    pub manifests: Vec<Manifest>,
+    /// `Kind name (template)` of every hook document, which this build does not run.
+    pub skipped_hooks: Vec<String>,
+}
+
+/// Renders a chart source into manifests.
+pub fn render_chart(src: &ChartSource<'_>, repo_root: &Path) -> Result<RenderedChart, RenderError> {
+    let fail = |message: String| RenderError::Chart {
+        app: src.app.to_string(),
+        message,
+    };
+    let chart = Chart::load(src.chart).map_err(|e| fail(e.to_string()))?;
+    let mut layers = Vec::new();
+    for path in src.values_files {
+        let text = std::fs::read_to_string(path).map_err(|source| RenderError::ReadFailed {
+            path: path.clone(),
+            source,
+        })?;
+        let rel = path
+            .strip_prefix(repo_root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        layers.push(parse_values_file(&text).map_err(|e| fail(format!("{rel}: {e}")))?);
+    }
+    layers.extend(src.values.iter().cloned());
+    let values = layer_values(&layers, src.set, &[]).map_err(|e| fail(e.to_string()))?;
+    let opts = RenderOptions {
+        release_name: src.release_name.to_string(),
+        namespace: src.namespace.to_string(),
+        ..RenderOptions::default()
+    };
+    let rendered = render(&chart, &values, &opts, &NoCluster).map_err(|e| fail(e.to_string()))?;
+    let sorted = sort_manifests(&rendered, chart.name()).map_err(|e| fail(e.to_string()))?;
+
+    let mut manifests = Vec::new();
+    for (path, data) in chart.crds() {
+        let text = String::from_utf8_lossy(&data);
+        push_docs(&text, &path, &mut manifests)?;
+    }
+    for m in &sorted.manifests {
+        push_docs(&m.content, &m.path, &mut manifests)?;
+    }
+    let skipped_hooks = sorted
+        .hooks
+        .iter()
+        .map(|h| format!("{} {} ({})", h.kind, h.name, h.path))
+        .collect();
+    Ok(RenderedChart {
+        manifests,
+        skipped_hooks,
+    })
+}
+
+fn push_docs(text: &str, path: &str, out: &mut Vec<Manifest>) -> Result<(), RenderError> {
+    for (doc, index, line) in parse_stream(text, path)? {
+        let origin = Origin {
+            file: path.to_string(),
+            doc: index,
+            line,
+        };
+        super::manifests::flatten(doc, origin, out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn chart(dir: &Path) {
+        write(
+            dir,
+            "chart/Chart.yaml",
+            "apiVersion: v2\nname: gw\nversion: 0.1.0\n",
+        );
+        write(dir, "chart/values.yaml", "replicas: 1\nimage: {tag: v1}\n");
+        write(
+            dir,
+            "chart/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\n  namespace: {{ .Release.Namespace }}\ndata:\n  replicas: {{ .Values.replicas | quote }}\n  tag: {{ .Values.image.tag }}\n",
+        );
+        write(
+            dir,
+            "chart/templates/hook.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: test\n  annotations: {helm.sh/hook: test}\nspec: {containers: [{name: t, image: busybox}]}\n",
+        );
+        write(
+            dir,
+            "chart/templates/NOTES.txt",
+            "installed {{ .Release.Name }}\n",
+        );
+        write(
+            dir,
+            "chart/crds/widgets.yaml",
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n",
+        );
+        write(dir, "values-prod.yaml", "replicas: 3\n");
+    }
+
+    #[test]
+    fn layers_values_and_keeps_hooks_and_notes_out() {
+        let dir = tempfile::tempdir().unwrap();
+        chart(dir.path());
+        let files = [dir.path().join("values-prod.yaml")];
+        let inline = [serde_json::json!({"image": {"tag": "v2"}})];
+        let set = ["image.tag=v3".to_string()];
+        let out = render_chart(
+            &ChartSource {
+                app: "gw",
+                chart: &dir.path().join("chart"),
+                release_name: "gateway",
+                namespace: "ml",
+                values_files: &files,
+                values: &inline,
+                set: &set,
+            },
+            dir.path(),
+        )
+        .unwrap();
+        let ids: Vec<String> = out.manifests.iter().map(|m| m.id.to_string()).collect();
+        assert_eq!(
+            ids,
+            [
+                "apiextensions.k8s.io/CustomResourceDefinition widgets.example.com",
+                "ConfigMap ml/gateway-cfg"
+            ]
+        );
+        let cm = &out.manifests[1];
+        assert_eq!(cm.object["data"]["replicas"], "3");
+        assert_eq!(
+            cm.object["data"]["tag"], "v3",
+            "--set wins over files and inline values"
+        );
+        assert_eq!(cm.origin.file, "gw/templates/cm.yaml");
+        assert_eq!(out.skipped_hooks, ["Pod test (gw/templates/hook.yaml)"]);
+    }
+
+    #[test]
+    fn template_errors_name_template_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        chart(dir.path());
+        write(
+            dir.path(),
+            "chart/templates/bad.yaml",
+            "a: {{ required \"tag is required\" .Values.nope }}\n",
+        );
+        let err = render_chart(
+            &ChartSource {
+                app: "gw",
+                chart: &dir.path().join("chart"),
+                release_name: "gateway",
+                namespace: "ml",
+                values_files: &[],
+                values: &[],
+                set: &[],
+            },
+            dir.path(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("gw/templates/bad.yaml:1:"), "{err}");
+        assert!(err.contains("tag is required"), "{err}");
+    }
+}
