@@ -138,7 +138,7 @@ fn coalesce_globals(dest: &mut Map, src: &Map, prefix: &str, w: &mut Warnings) {
 /// a top-level `a: null` default does not appear in `.Values`).
 fn coalesce_chart_values(ch: &Proc, v: &mut Map, prefix: &str, merge: bool, w: &mut Warnings) {
     let sub_prefix = concat_prefix(prefix, ch.name());
-    for (key, val) in ch.values.clone() {
+    for (key, val) in ch.values.iter().map(|(k, v)| (k.clone(), v.clone())) {
         match v.get_mut(&key) {
             Some(Json::Null) if !merge => {
                 v.remove(&key);

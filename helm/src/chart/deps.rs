@@ -20,8 +20,8 @@ pub struct Proc {
     pub src: Arc<ChartNode>,
     /// Metadata after processing (name = alias, dependencies = enabled ones).
     pub metadata: Metadata,
-    /// Default values after `import-values`.
-    pub values: Map,
+    /// Default values after `import-values` (shared with the loaded chart until replaced).
+    pub values: Arc<Map>,
     /// Enabled subcharts.
     pub children: Vec<Proc>,
 }
@@ -185,7 +185,7 @@ fn process_import_values(c: &mut Proc, w: &mut Warnings) -> Result<(), String> {
     }
     let mut vals = cvals;
     coalesce_tables(&mut vals, b, "", true, w);
-    c.values = vals;
+    c.values = Arc::new(vals);
     Ok(())
 }
 

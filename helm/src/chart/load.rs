@@ -32,7 +32,7 @@ pub struct ChartNode {
     /// `Chart.yaml` (plus v1 `requirements.yaml` dependencies).
     pub metadata: Metadata,
     /// `values.yaml`, numbers as float64.
-    pub values: serde_json::Map<String, Json>,
+    pub values: Arc<serde_json::Map<String, Json>>,
     /// `values.schema.json`, raw.
     pub schema: Option<Arc<[u8]>>,
     /// The compiled schema (or Helm's compile error text), built on first validation.
@@ -288,7 +288,7 @@ pub fn load_files(files: Vec<(String, Vec<u8>)>) -> Result<ChartNode, ChartError
     }
     Ok(ChartNode {
         metadata,
-        values,
+        values: Arc::new(values),
         schema,
         validator: std::sync::OnceLock::new(),
         templates,
