@@ -253,7 +253,10 @@ async fn helm_chart_app_with_overlay() {
         "apps/app/app.yaml",
         "apiVersion: syncd.io/v1alpha1\nkind: App\nmetadata:\n  name: app\nspec:\n  source:\n    helm:\n      chart: chart\n      releaseName: gw\n      valuesFiles: [values-base.yaml]\n",
     );
-    lab.write("apps/app/chart/Chart.yaml", "apiVersion: v2\nname: gw\nversion: 0.1.0\n");
+    lab.write(
+        "apps/app/chart/Chart.yaml",
+        "apiVersion: v2\nname: gw\nversion: 0.1.0\n",
+    );
     lab.write("apps/app/chart/values.yaml", "replicas: 1\nmodel: small\n");
     lab.write(
         "apps/app/chart/templates/cm.yaml",
@@ -262,12 +265,19 @@ async fn helm_chart_app_with_overlay() {
     lab.write("apps/app/values-base.yaml", "model: medium\n");
     let report = lab.sync().await.unwrap();
     assert_eq!(report.counts.created, 1, "{report:?}");
-    let cm = lab.get(&cms(), "gw-routing").await.expect("rendered by the chart");
+    let cm = lab
+        .get(&cms(), "gw-routing")
+        .await
+        .expect("rendered by the chart");
     assert_eq!(cm["data"]["model"], "medium");
     assert!(lab.diff_text().await.is_empty());
     lab.write("apps/app/values-base.yaml", "model: large\n");
     let diff = lab.diff_text().await;
-    assert_eq!(changed_lines(&diff), ["-  model: medium", "+  model: large"], "{diff}");
+    assert_eq!(
+        changed_lines(&diff),
+        ["-  model: medium", "+  model: large"],
+        "{diff}"
+    );
     let report = lab.sync().await.unwrap();
     assert_eq!(report.counts.updated, 1);
     lab.cleanup().await;
