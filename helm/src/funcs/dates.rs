@@ -560,7 +560,7 @@ mod tests {
         let d = call("toDate", &[s("2006-01-02"), s("2017-12-31")]).unwrap();
         assert_eq!(d.type_name(), "time.Time");
         assert_eq!(d.to_string(), "2017-12-31 00:00:00 +0000 UTC");
-        assert_eq!(text("unixEpoch", &[d.clone()]), "1514678400");
+        assert_eq!(text("unixEpoch", std::slice::from_ref(&d)), "1514678400");
         assert_eq!(
             text("dateModify", &[s("1.5h"), d.clone()]),
             "2017-12-31 01:30:00 +0000 UTC"

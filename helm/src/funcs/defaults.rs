@@ -133,10 +133,13 @@ mod tests {
     fn helm_json_overrides() {
         let m = Value::map([("a".to_string(), Value::str("<&>"))].into_iter().collect());
         assert_eq!(
-            text("toJson", &[m.clone()]),
+            text("toJson", std::slice::from_ref(&m)),
             r#"{"a":"\u003c\u0026\u003e"}"#
         );
-        assert_eq!(text("toRawJson", &[m.clone()]), r#"{"a":"<&>"}"#);
+        assert_eq!(
+            text("toRawJson", std::slice::from_ref(&m)),
+            r#"{"a":"<&>"}"#
+        );
         assert_eq!(
             text("toPrettyJson", &[m]),
             "{\n  \"a\": \"\\u003c\\u0026\\u003e\"\n}"

@@ -382,7 +382,12 @@ mod tests {
         assert_eq!(picked.to_string(), "map[a:1 c:3]");
         let omitted = call("omit", &[big.clone(), Value::str("a")]).unwrap();
         assert_eq!(omitted.to_string(), "map[b:2 c:3]");
-        assert_eq!(call("keys", &[big.clone()]).unwrap().to_string(), "[a b c]");
+        assert_eq!(
+            call("keys", std::slice::from_ref(&big))
+                .unwrap()
+                .to_string(),
+            "[a b c]"
+        );
         let plucked = call(
             "pluck",
             &[Value::str("a"), big, d(vec![("a", Value::Int(9))])],
