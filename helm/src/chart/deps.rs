@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use super::coalesce::{coalesce_tables, coalesce_values, path_value, table, Map, Warnings};
 use super::load::ChartNode;
 use super::metadata::Metadata;
-use super::semver::is_compatible_range;
+use crate::funcs::semver::is_compatible_range;
 
 /// One chart of the processed tree: metadata and values may differ from the loaded chart
 /// (alias names, imported values, disabled dependencies removed).

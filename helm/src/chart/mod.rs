@@ -17,7 +17,6 @@ pub mod objects;
 pub mod output;
 pub mod render;
 pub mod schema;
-pub mod semver;
 pub mod strvals;
 pub mod yamlio;
 

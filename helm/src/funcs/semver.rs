@@ -280,6 +280,15 @@ fn is_x(s: &str) -> bool {
     matches!(s, "x" | "X" | "*")
 }
 
+/// Helm's `IsCompatibleRange(constraint, version)` (dependency binding): false when either
+/// fails to parse.
+pub fn is_compatible_range(constraint: &str, version: &str) -> bool {
+    match (Constraints::parse(constraint), Version::parse(version)) {
+        (Ok(c), Ok(v)) => c.check(&v),
+        _ => false,
+    }
+}
+
 impl Constraints {
     /// Masterminds' `NewConstraint`.
     pub fn parse(c: &str) -> Result<Constraints, String> {
@@ -549,5 +558,24 @@ mod tests {
         let c = Version::parse("1.0.0-beta").unwrap();
         assert_eq!(a.compare(&b), Ordering::Less);
         assert_eq!(b.compare(&c), Ordering::Less);
+    }
+
+    #[test]
+    fn compatible_range_as_helm_binds_dependencies() {
+        assert!(is_compatible_range("22.x.x", "22.0.7"));
+        assert!(!is_compatible_range("8.x.x", "22.0.7"));
+        assert!(is_compatible_range("~1.2.3", "1.2.9"));
+        assert!(!is_compatible_range("~1.2.3", "1.3.0"));
+        assert!(is_compatible_range("^1.2", "1.9.0"));
+        assert!(!is_compatible_range("^0.2.3", "0.3.0"));
+        assert!(is_compatible_range(">= 1.0, < 2.0", "1.5.0"));
+        assert!(is_compatible_range("1.0 - 2.0", "2.0.0"));
+        assert!(is_compatible_range("<1.0 || >=3", "3.1.0"));
+        // Masterminds rejects an empty constraint ("improper constraint"), so Helm binds nothing.
+        assert!(!is_compatible_range("", "1.0.0"));
+        assert!(is_compatible_range("*", "1.0.0"));
+        assert!(!is_compatible_range("1.x", "1.0.0-rc1"));
+        assert!(is_compatible_range("2.0.1", "v2.0.1"));
+        assert!(!is_compatible_range("2.0.1", "junk"));
     }
 }
