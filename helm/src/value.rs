@@ -324,11 +324,18 @@ pub fn format_float_g(x: f64) -> String {
     let exp: i32 = exp.parse().expect("exponent");
     let neg = mant.starts_with('-');
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    layout_g(neg, &digits, exp, 6)
+}
+
+/// Lays significant `digits` (first digit before the point, decimal exponent `exp`) out the
+/// way Go's `%g` does: exponent form (`1.5e+07`, two-digit exponent) when `exp < -4` or
+/// `exp >= eprec`, plain decimal otherwise. Shared by `%v`, `%.Ng` and YAML float keys.
+pub fn layout_g(neg: bool, digits: &str, exp: i32, eprec: i32) -> String {
     let mut out = String::new();
     if neg {
         out.push('-');
     }
-    if !(-4..6).contains(&exp) {
+    if exp < -4 || exp >= eprec {
         out.push_str(&digits[..1]);
         if digits.len() > 1 {
             out.push('.');
@@ -342,11 +349,11 @@ pub fn format_float_g(x: f64) -> String {
         for _ in 0..(-exp - 1) {
             out.push('0');
         }
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let int_len = exp as usize + 1;
         if digits.len() <= int_len {
-            out.push_str(&digits);
+            out.push_str(digits);
             for _ in digits.len()..int_len {
                 out.push('0');
             }
