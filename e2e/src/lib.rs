@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use syncd::cluster::{Cluster, ConnectOptions, ResourceInfo};
 use syncd::diff::{render_object_diff, Style};
-use syncd::engine::{execute, plan_app, AppPlan, Provenance, PruneOverrides, SyncReport, Target};
-use syncd::render::render_app;
+use syncd::engine::{
+    capabilities, execute, plan_app, AppPlan, ClusterLookup, Provenance, PruneOverrides,
+    SyncReport, Target,
+};
+use syncd::render::{render_app, RenderContext};
 
 /// The environment variable naming the kubeconfig of the cluster under test.
 pub const KUBECONFIG_VAR: &str = "SYNCD_E2E_KUBECONFIG";
@@ -113,7 +116,18 @@ impl Lab {
         let repo = syncd_config::Repo::load(self.root()).map_err(|e| e.to_string())?;
         let env = repo.resolve("test").map_err(|e| e.to_string())?;
         let app = &env.apps[0];
-        let rendered = render_app(app, self.root()).map_err(|e| e.to_string())?;
+        // Charts render against the live cluster, as `syncd diff`/`sync` do.
+        let caps = capabilities(&self.cluster)
+            .await
+            .map_err(|e| e.to_string())?;
+        let rendered = {
+            let lookup = ClusterLookup::new(&self.cluster);
+            let ctx = RenderContext {
+                capabilities: caps,
+                host: &lookup,
+            };
+            render_app(app, self.root(), &ctx).map_err(|e| e.to_string())?
+        };
         let target = Target {
             env: env.name.clone(),
             app: app.name.clone(),

@@ -283,6 +283,57 @@ async fn helm_chart_app_with_overlay() {
     lab.cleanup().await;
 }
 
+async fn chart_reuses_live_secret_via_lookup_and_sees_live_capabilities() {
+    let lab = Lab::new("lookup").await;
+    lab.write(
+        "apps/app/app.yaml",
+        "apiVersion: syncd.io/v1alpha1\nkind: App\nmetadata:\n  name: app\nspec:\n  source:\n    helm:\n      chart: chart\n",
+    );
+    lab.write(
+        "apps/app/chart/Chart.yaml",
+        "apiVersion: v2\nname: ds\nversion: 0.1.0\n",
+    );
+    // The DeepSpeed pattern: generate a key once, then keep reusing the live one.
+    lab.write(
+        "apps/app/chart/templates/secret.yaml",
+        "{{- $live := lookup \"v1\" \"Secret\" .Release.Namespace \"ssh-key\" }}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: ssh-key\ndata:\n  key: {{ if $live }}{{ index $live.data \"key\" }}{{ else }}{{ randAlphaNum 24 | b64enc }}{{ end }}\n",
+    );
+    lab.write(
+        "apps/app/chart/templates/caps.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caps\ndata:\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n  jobs: {{ .Capabilities.APIVersions.Has \"batch/v1/Job\" | quote }}\n",
+    );
+    let first = lab.sync().await.unwrap();
+    assert_eq!(first.counts.created, 2, "{first:?}");
+    let key = lab
+        .get(&core("Secret", "secrets", true), "ssh-key")
+        .await
+        .unwrap()["data"]["key"]
+        .clone();
+    let writes = lab.cluster.stats().writes();
+    let second = lab.sync().await.unwrap();
+    assert_eq!(
+        second.counts.changed(),
+        0,
+        "lookup keeps the generated key stable: {second:?}"
+    );
+    assert_eq!(lab.cluster.stats().writes(), writes);
+    let again = lab
+        .get(&core("Secret", "secrets", true), "ssh-key")
+        .await
+        .unwrap()["data"]["key"]
+        .clone();
+    assert_eq!(key, again);
+    let caps = lab.get(&cms(), "caps").await.unwrap();
+    let (version, _, _) = lab.cluster.server_version().await.unwrap();
+    assert_eq!(
+        caps["data"]["kube"],
+        version.as_str(),
+        "live server version, not Helm's default"
+    );
+    assert_eq!(caps["data"]["jobs"], "true");
+    lab.cleanup().await;
+}
+
 type Scenario = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 macro_rules! scenarios {
@@ -316,6 +367,7 @@ fn main() {
         rollback_restores_earlier_object_set,
         malformed_manifest_leaves_cluster_untouched,
         helm_chart_app_with_overlay,
+        chart_reuses_live_secret_via_lookup_and_sees_live_capabilities,
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, scenario) in all {

@@ -8,7 +8,7 @@ use syncd_config::{Repo, ResolvedApp, ResolvedEnv};
 use super::{ClusterArgs, Select};
 use crate::cluster::{Cluster, ConnectOptions};
 use crate::diff::Style;
-use crate::render::{render_app, RenderedApp};
+use crate::render::{render_app, RenderContext, RenderedApp};
 use crate::source::{open_local, SourceTree};
 
 /// A repo rendered for one environment: every selected app, all rendered before anything else
@@ -22,8 +22,31 @@ pub struct Loaded {
     pub apps: Vec<(ResolvedApp, RenderedApp)>,
 }
 
-/// Opens, validates, resolves and renders.
-pub fn load(select: &Select) -> anyhow::Result<Loaded> {
+/// A repo opened and resolved, not yet rendered.
+pub struct Opened {
+    /// The source.
+    pub source: SourceTree,
+    /// The resolved environment.
+    pub env: ResolvedEnv,
+}
+
+impl Opened {
+    /// Whether any selected app renders a Helm chart (and so may use the cluster while rendering).
+    pub fn has_charts(&self, select: &Select) -> bool {
+        self.selected(select)
+            .any(|a| matches!(a.source, syncd_config::SourceSpec::Helm { .. }))
+    }
+
+    fn selected<'a>(&'a self, select: &'a Select) -> impl Iterator<Item = &'a ResolvedApp> + 'a {
+        self.env
+            .apps
+            .iter()
+            .filter(|a| select.app.is_empty() || select.app.contains(&a.name))
+    }
+}
+
+/// Opens, validates and resolves the selected environment and apps.
+pub fn open(select: &Select) -> anyhow::Result<Opened> {
     let source = open_local(&select.repo)?;
     let repo = Repo::load(&source.root)?;
     let env = repo.resolve(&select.env)?;
@@ -40,13 +63,19 @@ pub fn load(select: &Select) -> anyhow::Result<Loaded> {
             );
         }
     }
+    Ok(Opened { source, env })
+}
+
+/// Renders every selected app (all before anything else happens).
+pub fn render_all(
+    opened: Opened,
+    select: &Select,
+    ctx: &RenderContext<'_>,
+) -> anyhow::Result<Loaded> {
+    let env = &opened.env;
     let mut apps = Vec::new();
-    for app in env
-        .apps
-        .iter()
-        .filter(|a| select.app.is_empty() || select.app.contains(&a.name))
-    {
-        let rendered = render_app(app, &source.root)
+    for app in opened.selected(select) {
+        let rendered = render_app(app, &opened.source.root, ctx)
             .with_context(|| format!("rendering {}/{}", env.name, app.name))?;
         for hook in &rendered.skipped_hooks {
             eprintln!(
@@ -71,7 +100,33 @@ pub fn load(select: &Select) -> anyhow::Result<Loaded> {
             }
         }
     }
-    Ok(Loaded { source, env, apps })
+    Ok(Loaded {
+        source: opened.source,
+        env: opened.env,
+        apps,
+    })
+}
+
+/// Opens and renders offline (Helm's default capabilities, empty `lookup`).
+pub fn load(select: &Select) -> anyhow::Result<Loaded> {
+    render_all(open(select)?, select, &RenderContext::offline())
+}
+
+/// Opens, connects to the environment's cluster, and renders against it: charts see the live
+/// capabilities and `lookup` reads live objects.
+pub async fn load_live(select: &Select, args: &ClusterArgs) -> anyhow::Result<(Loaded, Cluster)> {
+    let opened = open(select)?;
+    let cluster = connect(args, opened.env.kube_context.as_deref()).await?;
+    let loaded = if opened.has_charts(select) {
+        let ctx = RenderContext {
+            capabilities: crate::engine::capabilities(&cluster).await?,
+            host: &crate::engine::ClusterLookup::new(&cluster),
+        };
+        render_all(opened, select, &ctx)?
+    } else {
+        render_all(opened, select, &RenderContext::offline())?
+    };
+    Ok((loaded, cluster))
 }
 
 /// Connects to the environment's cluster.

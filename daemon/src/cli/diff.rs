@@ -1,6 +1,6 @@
 //! `syncd diff`: what a sync would change, as colored unified diffs and a one-line summary.
 
-use super::common::{connect, load, style};
+use super::common::{load_live, style};
 use super::SyncArgs;
 use crate::diff::{render_object_diff, Action, Change, Style};
 use crate::engine::{plan_app, AppPlan, PruneOverrides, Target};
@@ -83,8 +83,7 @@ pub fn print_plan(plan: &AppPlan, style: Style) {
 
 /// Runs `syncd diff`.
 pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
-    let loaded = load(&args.select)?;
-    let cluster = connect(&args.cluster, loaded.env.kube_context.as_deref()).await?;
+    let (loaded, cluster) = load_live(&args.select, &args.cluster).await?;
     let style = style(args.no_color);
     let overrides = PruneOverrides {
         allow_empty: args.allow_empty_prune,

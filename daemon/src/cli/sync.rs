@@ -1,6 +1,6 @@
 //! `syncd sync`: render every selected app, then plan, apply, prune and record each.
 
-use super::common::{connect, load, progress, style};
+use super::common::{load_live, progress, style};
 use super::diff::{print_plan, Tally};
 use super::SyncArgs;
 use crate::cluster::Cluster;
@@ -9,8 +9,7 @@ use crate::object::ObjectId;
 
 /// Runs `syncd sync`.
 pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
-    let loaded = load(&args.select)?;
-    let cluster = connect(&args.cluster, loaded.env.kube_context.as_deref()).await?;
+    let (loaded, cluster) = load_live(&args.select, &args.cluster).await?;
     let overrides = PruneOverrides {
         allow_empty: args.allow_empty_prune,
         allow_over_budget: args.allow_prune_over_budget,

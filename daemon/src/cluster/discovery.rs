@@ -55,6 +55,20 @@ impl Discovery {
             .and_then(|rs| rs.iter().find(|r| r.kind == kind).cloned()))
     }
 
+    /// Every kind served at `api_version` (empty when it is not served), cached like `resolve`.
+    pub async fn kinds(
+        &self,
+        client: &kube::Client,
+        stats: &Stats,
+        api_version: &str,
+    ) -> Result<Vec<ResourceInfo>, ClusterError> {
+        // Resolving any kind fills the cache for the whole group/version.
+        self.resolve(client, stats, api_version, "").await?;
+        Ok(self.cache.lock().await[api_version]
+            .clone()
+            .unwrap_or_default())
+    }
+
     /// Drops the cached answer for `api_version`.
     pub async fn forget(&self, api_version: &str) {
         self.cache.lock().await.remove(api_version);

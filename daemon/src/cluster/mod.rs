@@ -150,6 +150,32 @@ impl Cluster {
             .await
     }
 
+    /// The server's version: `(gitVersion, major, minor)`.
+    pub async fn server_version(&self) -> Result<(String, String, String), ClusterError> {
+        self.stats.count(RequestKind::Discovery);
+        let info = self.client.apiserver_version().await?;
+        Ok((info.git_version, info.major, info.minor))
+    }
+
+    /// Every served `group/version` and `group/version/Kind`, as Helm's `.Capabilities.APIVersions`
+    /// lists them for a live cluster.
+    pub async fn api_versions(&self) -> Result<Vec<String>, ClusterError> {
+        self.stats.count(RequestKind::Discovery);
+        let mut gvs = self.client.list_core_api_versions().await?.versions;
+        self.stats.count(RequestKind::Discovery);
+        for group in self.client.list_api_groups().await?.groups {
+            gvs.extend(group.versions.into_iter().map(|v| v.group_version));
+        }
+        let mut out = Vec::new();
+        for gv in gvs {
+            for ri in self.discovery.kinds(&self.client, &self.stats, &gv).await? {
+                out.push(format!("{gv}/{}", ri.kind));
+            }
+            out.push(gv);
+        }
+        Ok(out)
+    }
+
     /// Forgets cached discovery for `api_version` (after a CRD for it was applied).
     pub async fn forget_discovery(&self, api_version: &str) {
         self.discovery.forget(api_version).await;

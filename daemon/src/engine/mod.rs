@@ -3,6 +3,7 @@
 
 mod error;
 mod live;
+mod live_render;
 mod report;
 mod resolve;
 mod state;
@@ -24,6 +25,7 @@ use crate::prune::prune_all;
 use crate::render::{manifests_from_document, reject_duplicates};
 
 pub use error::EngineError;
+pub use live_render::{capabilities, ClusterLookup};
 pub use report::SyncReport;
 pub use state::list_revisions;
 

@@ -4,8 +4,10 @@
 use std::path::Path;
 
 use syncd_helm::chart::output::sort_manifests;
-use syncd_helm::chart::{layer_values, parse_values_file, render, Chart, RenderOptions};
-use syncd_helm::template::NoCluster;
+use syncd_helm::chart::{
+    layer_values, parse_values_file, render, Capabilities, Chart, RenderOptions,
+};
+use syncd_helm::template::Host;
 
 use super::split::parse_stream;
 use super::RenderError;
@@ -27,6 +29,10 @@ pub struct ChartSource<'a> {
     pub values: &'a [serde_json::Value],
     /// `--set` strings, applied last.
     pub set: &'a [String],
+    /// `.Capabilities`.
+    pub capabilities: &'a Capabilities,
+    /// Answers `lookup`.
+    pub host: &'a dyn Host,
 }
 
 /// A rendered chart: manifests (CRDs first, then Helm's install order) and the hooks left out.
@@ -62,9 +68,10 @@ pub fn render_chart(src: &ChartSource<'_>, repo_root: &Path) -> Result<RenderedC
     let opts = RenderOptions {
         release_name: src.release_name.to_string(),
         namespace: src.namespace.to_string(),
+        capabilities: src.capabilities.clone(),
         ..RenderOptions::default()
     };
-    let rendered = render(&chart, &values, &opts, &NoCluster).map_err(|e| fail(e.to_string()))?;
+    let rendered = render(&chart, &values, &opts, src.host).map_err(|e| fail(e.to_string()))?;
     let sorted = sort_manifests(&rendered, chart.name()).map_err(|e| fail(e.to_string()))?;
 
     let mut manifests = Vec::new();
@@ -154,6 +161,8 @@ mod tests {
                 values_files: &files,
                 values: &inline,
                 set: &set,
+                capabilities: &Capabilities::default(),
+                host: &syncd_helm::template::NoCluster,
             },
             dir.path(),
         )
@@ -194,6 +203,8 @@ mod tests {
                 values_files: &[],
                 values: &[],
                 set: &[],
+                capabilities: &Capabilities::default(),
+                host: &syncd_helm::template::NoCluster,
             },
             dir.path(),
         )

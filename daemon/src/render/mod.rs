@@ -83,10 +83,30 @@ pub struct RenderedApp {
     pub skipped_hooks: Vec<String>,
 }
 
+/// What charts see of the cluster while rendering: Helm's offline defaults for `render`, the live
+/// cluster's capabilities and a read-only `lookup` for `diff`/`sync`.
+pub struct RenderContext<'a> {
+    /// `.Capabilities`.
+    pub capabilities: syncd_helm::chart::Capabilities,
+    /// Answers `lookup`.
+    pub host: &'a dyn syncd_helm::template::Host,
+}
+
+impl RenderContext<'static> {
+    /// No cluster: Helm v4.2.3's default capabilities, `lookup` returns empty (`helm template`).
+    pub fn offline() -> RenderContext<'static> {
+        RenderContext {
+            capabilities: syncd_helm::chart::Capabilities::default(),
+            host: &syncd_helm::template::NoCluster,
+        }
+    }
+}
+
 /// Renders one app of a resolved environment. `repo_root` anchors the file names in messages.
 pub fn render_app(
     app: &ResolvedApp,
     repo_root: &std::path::Path,
+    ctx: &RenderContext<'_>,
 ) -> Result<RenderedApp, RenderError> {
     let mut skipped_hooks = Vec::new();
     let mut manifests = match &app.source {
@@ -109,6 +129,8 @@ pub fn render_app(
                     values_files,
                     values,
                     set,
+                    capabilities: &ctx.capabilities,
+                    host: ctx.host,
                 },
                 repo_root,
             )?;
