@@ -226,11 +226,16 @@ async fn execute_inner(
 
     let inventory = next_inventory(&plan, &applied, &pruned);
     let mut report = SyncReport::new(&plan, applied, pruned, apply_failed);
-    if inventory != plan.previous {
+    let inventory_changed = inventory != plan.previous;
+    let record = report.counts.changed() > 0 || report.counts.failed > 0;
+    // The state namespace is checked once, and only when syncd is about to write its state.
+    if inventory_changed || record {
         state::ensure_namespace(cluster, &t.state_namespace).await?;
+    }
+    if inventory_changed {
         state::write_inventory(cluster, &t.state_namespace, &t.env, &t.app, &inventory).await?;
     }
-    if report.counts.changed() > 0 || report.counts.failed > 0 {
+    if record {
         let manifests: Vec<Value> = plan
             .planned
             .iter()
@@ -247,7 +252,6 @@ async fn execute_inner(
             sha256: String::new(),
             policy: Some(PolicySnapshot::of(&t.policy)),
         };
-        state::ensure_namespace(cluster, &t.state_namespace).await?;
         let recorded = state::record_revision(
             cluster,
             &t.state_namespace,
