@@ -132,8 +132,14 @@ async fn plan_inner(
         }
     }
     for (id, entry) in &previous.entries {
-        // A kind no longer served means its objects are gone with it.
-        if let Ok(Some(ri)) = cluster.resource(&entry.api_version, &id.kind).await {
+        // A kind no longer served means its objects are gone with it. A discovery *error* must
+        // stop the sync instead: treating it as "gone" would drop the objects from the inventory
+        // and syncd would lose track of them.
+        let served = cluster
+            .resource(&entry.api_version, &id.kind)
+            .await
+            .map_err(error::at(format!("discovering {} for the inventory", entry.api_version)))?;
+        if let Some(ri) = served {
             wanted.push((ri, id.clone()));
         }
     }
