@@ -191,8 +191,12 @@ impl Cluster {
         let req = request::list(ri, namespace, label_selector)
             .map_err(|e| ClusterError::Transport(e.to_string()))?;
         let list = self.send(RequestKind::List, req).await?;
-        let items = match list.get("items") {
-            Some(Value::Array(items)) => items.clone(),
+        // Take the items out rather than cloning them: a list can hold thousands of objects.
+        let items = match list {
+            Value::Object(mut map) => match map.remove("items") {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            },
             _ => Vec::new(),
         };
         Ok(items

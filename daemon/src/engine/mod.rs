@@ -138,7 +138,10 @@ async fn plan_inner(
         let served = cluster
             .resource(&entry.api_version, &id.kind)
             .await
-            .map_err(error::at(format!("discovering {} for the inventory", entry.api_version)))?;
+            .map_err(error::at(format!(
+                "discovering {} for the inventory",
+                entry.api_version
+            )))?;
         if let Some(ri) = served {
             wanted.push((ri, id.clone()));
         }
