@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::model::{App, SourceSpec};
+use crate::model::{App, ChartSource, SourceSpec};
 use crate::policy::SyncPolicy;
 use crate::position::ypath;
 use crate::raw::{RawApp, RawHelm, RawManifests};
@@ -32,6 +32,8 @@ pub(crate) fn validate_app(ctx: &mut Ctx<'_>, raw: RawApp, dir_name: &str) -> Op
             None
         }
     };
+    let is_helm = matches!(source, Some(SourceSpec::Helm { .. }));
+    let sources = crate::remote::extra_sources(ctx, spec.sources, is_helm);
     let policy = ctx.policy(spec.sync_policy, &ypath!["spec", "syncPolicy"]);
     let source = source?;
     if ctx.errors.len() > before {
@@ -43,6 +45,7 @@ pub(crate) fn validate_app(ctx: &mut Ctx<'_>, raw: RawApp, dir_name: &str) -> Op
         dir: ctx.root.join(&app_dir),
         description: spec.description,
         source,
+        sources,
         namespace: spec.namespace,
         policy: SyncPolicy::default().with(&policy),
     })
@@ -58,15 +61,47 @@ fn manifests_source(ctx: &mut Ctx<'_>, app_dir: &Path, m: RawManifests) -> Optio
     })
 }
 
-/// `spec.source.helm`: a chart directory, values files and inline values of the app itself.
+/// `spec.source.helm`: where the chart is, values files and inline values of the app itself.
 fn helm_source(
     ctx: &mut Ctx<'_>,
     app_dir: &Path,
     app_name: &str,
     h: RawHelm,
 ) -> Option<SourceSpec> {
-    let chart_at = ypath!["spec", "source", "helm", "chart"];
-    let chart = ctx.repo_path(app_dir, &h.chart, &chart_at, Want::Dir);
+    let at = ypath!["spec", "source", "helm"];
+    let credentials = h.credentials.and_then(|c| {
+        crate::remote::credentials(ctx, c, &ypath!["spec", "source", "helm", "credentials"])
+    });
+    let chart = match (h.chart, h.git, h.repo, h.oci) {
+        (Some(dir), None, None, None) => {
+            if credentials.is_some() {
+                let here = ypath!["spec", "source", "helm", "credentials"];
+                ctx.invalid(&here, "credentials are for git, repo and oci charts");
+            }
+            let chart_at = ypath!["spec", "source", "helm", "chart"];
+            ctx.repo_path(app_dir, &dir, &chart_at, Want::Dir)
+                .map(ChartSource::Local)
+        }
+        (None, Some(git), None, None) => {
+            let here = ypath!["spec", "source", "helm", "git"];
+            crate::remote::git_chart(ctx, git, credentials, &here)
+        }
+        (None, None, Some(repo), None) => {
+            let here = ypath!["spec", "source", "helm", "repo"];
+            crate::remote::repo_chart(ctx, repo, credentials, &here)
+        }
+        (None, None, None, Some(oci)) => {
+            let here = ypath!["spec", "source", "helm", "oci"];
+            crate::remote::oci_chart(ctx, oci, credentials, &here)
+        }
+        _ => {
+            ctx.invalid(
+                &at,
+                "helm takes exactly one of `chart`, `git`, `repo` and `oci`",
+            );
+            None
+        }
+    };
     let release_name = h.release_name.unwrap_or_else(|| app_name.to_owned());
     if let Err(e) = rules::dns_label_max(&release_name, 53) {
         let at = ypath!["spec", "source", "helm", "releaseName"];

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::ConfigError;
-use crate::model::{App, EnvApp, Environment, SourceSpec};
+use crate::model::{App, ChartSource, EnvApp, Environment, SourceSpec};
 use crate::position::ypath;
 use crate::raw::{RawEnvApp, RawEnvironment};
 use crate::validate::{Ctx, Want};
@@ -158,8 +158,40 @@ fn validate_entry(
             ctx.invalid(&here, format!("set {s:?} must look like key=value"));
         }
     }
+    let chart_version = entry.chart_version;
+    if chart_version.is_some() {
+        let remote = app.is_none_or(|a| {
+            matches!(&a.source, SourceSpec::Helm { chart, .. } if !matches!(chart, ChartSource::Local(_)))
+        });
+        if !remote {
+            ctx.invalid(
+                &sub("chartVersion"),
+                format!(
+                    "`chartVersion` is for git, repo and oci charts, but app {:?} has none",
+                    entry.name
+                ),
+            );
+        }
+    }
+    let mut source_refs = BTreeMap::new();
+    for (name, o) in entry.sources.unwrap_or_default() {
+        let known = app.is_none_or(|a| a.sources.iter().any(|s| s.name == name));
+        if !known {
+            let here = [sub("sources").as_slice(), &ypath![name.as_str()]].concat();
+            ctx.invalid(
+                &here,
+                format!(
+                    "app {:?} has no source {name:?} in spec.sources",
+                    entry.name
+                ),
+            );
+        }
+        source_refs.insert(name, o.reference);
+    }
     let policy = ctx.policy(entry.sync_policy, &sub("syncPolicy"));
     EnvApp {
+        chart_version,
+        source_refs,
         name: entry.name,
         line,
         col,

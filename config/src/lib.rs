@@ -25,6 +25,7 @@ mod model;
 mod policy;
 mod position;
 mod raw;
+mod remote;
 mod resolve;
 mod rules;
 mod validate;
@@ -33,5 +34,8 @@ mod validate;
 mod testutil;
 
 pub use error::ConfigError;
-pub use model::{App, EnvApp, Environment, Repo, ResolvedApp, ResolvedEnv, SourceSpec};
+pub use model::{
+    App, ChartSource, CredentialsSpec, EnvApp, Environment, ExtraSource, Repo, ResolvedApp,
+    ResolvedEnv, SecretSource, SourceSpec,
+};
 pub use policy::{ImmutablePolicy, PolicyOverride, PruneBudget, SyncPolicy};

@@ -32,6 +32,8 @@ pub struct App {
     pub description: Option<String>,
     /// `spec.source`, with the app's own values only (`set` is always empty here).
     pub source: SourceSpec,
+    /// `spec.sources`: extra git sources, by name order.
+    pub sources: Vec<ExtraSource>,
     /// `spec.namespace`.
     pub namespace: Option<String>,
     /// `spec.syncPolicy` over the defaults.
@@ -82,6 +84,10 @@ pub struct EnvApp {
     pub values: Option<serde_json::Value>,
     /// Helm `--set` strings, applied last.
     pub set: Vec<String>,
+    /// Chart version (or git ref) over the app's, for remote charts.
+    pub chart_version: Option<String>,
+    /// Refs of the app's extra sources, over the app's, by source name.
+    pub source_refs: BTreeMap<String, String>,
     /// Override of the policy, over the environment's override.
     pub policy: PolicyOverride,
 }
@@ -96,10 +102,10 @@ pub enum SourceSpec {
         /// Read subdirectories too.
         recurse: bool,
     },
-    /// A local Helm chart.
+    /// A Helm chart: in the repo, in another git repo, in a Helm repository or an OCI registry.
     Helm {
-        /// The chart directory (absolute).
-        chart: PathBuf,
+        /// Where the chart comes from.
+        chart: ChartSource,
         /// The release name (default: the app name).
         release_name: String,
         /// Values files in layering order: the app's, then the environment entry's (absolute).
@@ -110,6 +116,98 @@ pub enum SourceSpec {
         /// `--set` strings, applied last.
         set: Vec<String>,
     },
+}
+
+/// Where a Helm app's chart comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChartSource {
+    /// A chart directory inside the GitOps repo (absolute).
+    Local(PathBuf),
+    /// A chart directory inside another git repository.
+    Git {
+        /// The repository URL (https, ssh, `git://`, `file://` or a local path).
+        url: String,
+        /// Branch, tag, commit or semver range over tags; empty means the remote's HEAD.
+        reference: String,
+        /// The chart directory inside the repository, relative and cleaned (`.` for the root).
+        path: String,
+        /// How to authenticate.
+        credentials: Option<CredentialsSpec>,
+    },
+    /// A chart in a Helm HTTP repository (`index.yaml`).
+    Repo {
+        /// The repository URL.
+        url: String,
+        /// The chart's name in the index.
+        name: String,
+        /// A version or semver constraint; empty means the latest stable version.
+        version: String,
+        /// How to authenticate.
+        credentials: Option<CredentialsSpec>,
+    },
+    /// A chart in an OCI registry.
+    Oci {
+        /// `oci://host/path/name`.
+        url: String,
+        /// A tag, a semver constraint over tags, or a `sha256:` digest; empty means the latest.
+        version: String,
+        /// How to authenticate.
+        credentials: Option<CredentialsSpec>,
+    },
+}
+
+impl ChartSource {
+    /// The version (or git ref) an environment may override; `None` for a local chart.
+    pub fn version_mut(&mut self) -> Option<&mut String> {
+        match self {
+            ChartSource::Local(_) => None,
+            ChartSource::Git { reference, .. } => Some(reference),
+            ChartSource::Repo { version, .. } | ChartSource::Oci { version, .. } => Some(version),
+        }
+    }
+}
+
+/// Where a secret is read from; the config never holds the value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    /// An environment variable of the syncd process.
+    Env(String),
+    /// A file (absolute), e.g. a mounted Kubernetes Secret.
+    File(PathBuf),
+}
+
+/// How to authenticate to a remote: basic auth, a token, or an ssh key with known hosts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CredentialsSpec {
+    /// The user name for basic auth or ssh (not secret).
+    pub username: Option<String>,
+    /// The basic-auth password.
+    pub password: Option<SecretSource>,
+    /// A bearer token (sent as the basic-auth password to git servers).
+    pub token: Option<SecretSource>,
+    /// An ssh private key file (absolute).
+    pub ssh_key: Option<PathBuf>,
+    /// The ssh key's passphrase.
+    pub ssh_passphrase: Option<SecretSource>,
+    /// The known_hosts file the server's key must be in (absolute; required with `ssh_key`).
+    pub known_hosts: Option<PathBuf>,
+}
+
+/// An extra git source of an app (training code, say), resolved to a commit on every sync.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExtraSource {
+    /// The name the app gives it (a key of `spec.sources`).
+    pub name: String,
+    /// The repository URL.
+    pub url: String,
+    /// Branch, tag, commit or semver range; empty means the remote's HEAD.
+    pub reference: String,
+    /// How to authenticate.
+    pub credentials: Option<CredentialsSpec>,
+    /// Dotted Helm values path that receives the resolved commit SHA.
+    pub inject_revision: Option<String>,
+    /// Dotted Helm values path that receives the repository URL (without credentials).
+    pub inject_repository: Option<String>,
 }
 
 /// One environment resolved: what the daemon syncs, app by app.
@@ -136,6 +234,8 @@ pub struct ResolvedApp {
     pub dir: PathBuf,
     /// Where the objects come from, values layered.
     pub source: SourceSpec,
+    /// Extra git sources, with the environment's `ref` overrides applied.
+    pub sources: Vec<ExtraSource>,
     /// Namespace for namespaced objects that name none: env entry > env > app.
     pub namespace: Option<String>,
     /// Labels for every object: the environment's, then the entry's over them.

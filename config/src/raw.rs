@@ -46,6 +46,7 @@ pub(crate) struct RawMetadata {
 pub(crate) struct RawAppSpec {
     pub description: Option<String>,
     pub source: RawSource,
+    pub sources: Option<BTreeMap<String, RawExtraSource>>,
     pub namespace: Option<String>,
     pub sync_policy: Option<RawSyncPolicy>,
 }
@@ -79,10 +80,105 @@ pub(crate) struct RawManifests {
     expecting = "a helm mapping"
 )]
 pub(crate) struct RawHelm {
-    pub chart: String,
+    pub chart: Option<String>,
+    pub git: Option<RawGitChart>,
+    pub repo: Option<RawRepoChart>,
+    pub oci: Option<RawOciChart>,
+    pub credentials: Option<RawCredentials>,
     pub release_name: Option<String>,
     pub values_files: Option<Vec<String>>,
     pub values: Option<serde_json::Value>,
+}
+
+/// `spec.source.helm.git`: a chart directory in another git repository.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "git", expecting = "a git mapping")]
+pub(crate) struct RawGitChart {
+    pub url: String,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub path: Option<String>,
+}
+
+/// `spec.source.helm.repo`: a chart in a Helm HTTP repository.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "repo", expecting = "a repo mapping")]
+pub(crate) struct RawRepoChart {
+    pub url: String,
+    pub chart: String,
+    pub version: Option<String>,
+}
+
+/// `spec.source.helm.oci`: a chart in an OCI registry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "oci", expecting = "an oci mapping")]
+pub(crate) struct RawOciChart {
+    pub url: String,
+    pub version: Option<String>,
+}
+
+/// `credentials` of a remote: where each secret is read from.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    rename = "credentials",
+    expecting = "a credentials mapping"
+)]
+pub(crate) struct RawCredentials {
+    pub username: Option<String>,
+    pub password: Option<RawSecretRef>,
+    pub token: Option<RawSecretRef>,
+    pub ssh_key: Option<String>,
+    pub ssh_passphrase: Option<RawSecretRef>,
+    pub known_hosts: Option<String>,
+}
+
+/// A secret's place: exactly one of an environment variable and a file.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename = "secret reference",
+    expecting = "a mapping with `env` or `file`"
+)]
+pub(crate) struct RawSecretRef {
+    pub env: Option<String>,
+    pub file: Option<String>,
+}
+
+/// One entry of `spec.sources`: an extra git source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "source", expecting = "a source mapping")]
+pub(crate) struct RawExtraSource {
+    pub git: String,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub credentials: Option<RawCredentials>,
+    pub inject: Option<RawInject>,
+}
+
+/// `spec.sources.<name>.inject`: Helm values paths that receive the resolved source.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename = "inject",
+    expecting = "an inject mapping"
+)]
+pub(crate) struct RawInject {
+    pub revision: Option<String>,
+    pub repository: Option<String>,
+}
+
+/// `spec.apps[].sources.<name>`: an environment's override of an extra source.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename = "source override",
+    expecting = "a mapping with `ref`"
+)]
+pub(crate) struct RawSourceOverride {
+    #[serde(rename = "ref")]
+    pub reference: String,
 }
 
 /// `syncPolicy`, in an App and as an override in an Environment.
@@ -179,5 +275,7 @@ pub(crate) struct RawEnvApp {
     pub values_files: Option<Vec<String>>,
     pub values: Option<serde_json::Value>,
     pub set: Option<Vec<String>>,
+    pub chart_version: Option<String>,
+    pub sources: Option<BTreeMap<String, RawSourceOverride>>,
     pub sync_policy: Option<RawSyncPolicy>,
 }

@@ -38,7 +38,13 @@ impl Repo {
                     values,
                     set,
                 } => SourceSpec::Helm {
-                    chart: chart.clone(),
+                    chart: {
+                        let mut chart = chart.clone();
+                        if let (Some(v), Some(slot)) = (&entry.chart_version, chart.version_mut()) {
+                            slot.clone_from(v);
+                        }
+                        chart
+                    },
                     release_name: release_name.clone(),
                     values_files: values_files
                         .iter()
@@ -49,6 +55,12 @@ impl Repo {
                     set: set.iter().chain(&entry.set).cloned().collect(),
                 },
             };
+            let mut sources = app.sources.clone();
+            for s in &mut sources {
+                if let Some(r) = entry.source_refs.get(&s.name) {
+                    s.reference.clone_from(r);
+                }
+            }
             let mut labels = environment.labels.clone();
             labels.extend(entry.labels.clone());
             let mut annotations = environment.annotations.clone();
@@ -58,6 +70,7 @@ impl Repo {
                 env: environment.name.clone(),
                 dir: app.dir.clone(),
                 source,
+                sources,
                 namespace: entry
                     .namespace
                     .clone()
@@ -223,7 +236,7 @@ spec:
         assert_eq!(
             r.apps[1].source,
             SourceSpec::Helm {
-                chart: repo.root().join("apps/chart/chart"),
+                chart: crate::ChartSource::Local(repo.root().join("apps/chart/chart")),
                 release_name: "chart".into(),
                 values_files: vec![
                     repo.root().join("apps/chart/values.yaml"),

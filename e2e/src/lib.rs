@@ -126,7 +126,13 @@ impl Lab {
                 capabilities: caps,
                 host: &lookup,
             };
-            render_app(app, self.root(), &ctx).map_err(|e| e.to_string())?
+            render_app(
+                app,
+                &syncd::source::AppSources::local(app),
+                self.root(),
+                &ctx,
+            )
+            .map_err(|e| e.to_string())?
         };
         let target = Target {
             env: env.name.clone(),

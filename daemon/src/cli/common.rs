@@ -9,7 +9,7 @@ use super::{ClusterArgs, Select};
 use crate::cluster::{Cluster, ConnectOptions};
 use crate::diff::Style;
 use crate::render::{render_app, RenderContext, RenderedApp};
-use crate::source::{open_local, SourceTree};
+use crate::source::{open_local, AppSources, SourceTree};
 
 /// A repo rendered for one environment: every selected app, all rendered before anything else
 /// happens, so one bad app stops the whole command before the cluster is touched.
@@ -22,12 +22,14 @@ pub struct Loaded {
     pub apps: Vec<(ResolvedApp, RenderedApp)>,
 }
 
-/// A repo opened and resolved, not yet rendered.
+/// A repo opened and resolved, its apps' remote sources fetched, not yet rendered.
 pub struct Opened {
     /// The source.
     pub source: SourceTree,
     /// The resolved environment.
     pub env: ResolvedEnv,
+    /// Each app's pinned sources, by app name.
+    pub sources: std::collections::HashMap<String, AppSources>,
 }
 
 impl Opened {
@@ -63,7 +65,16 @@ pub fn open(select: &Select) -> anyhow::Result<Opened> {
             );
         }
     }
-    Ok(Opened { source, env })
+    let sources = env
+        .apps
+        .iter()
+        .map(|a| (a.name.clone(), AppSources::local(a)))
+        .collect();
+    Ok(Opened {
+        source,
+        env,
+        sources,
+    })
 }
 
 /// Renders every selected app (all before anything else happens).
@@ -75,7 +86,7 @@ pub fn render_all(
     let env = &opened.env;
     let mut apps = Vec::new();
     for app in opened.selected(select) {
-        let rendered = render_app(app, &opened.source.root, ctx)
+        let rendered = render_app(app, &opened.sources[&app.name], &opened.source.root, ctx)
             .with_context(|| format!("rendering {}/{}", env.name, app.name))?;
         for hook in &rendered.skipped_hooks {
             eprintln!(

@@ -27,8 +27,10 @@ pub struct ChartSource<'a> {
     pub values_files: &'a [std::path::PathBuf],
     /// Inline values in order (after the files).
     pub values: &'a [serde_json::Value],
-    /// `--set` strings, applied last.
+    /// `--set` strings, applied after the values.
     pub set: &'a [String],
+    /// `--set-string` assignments from extra sources (pinned commits), applied last.
+    pub injected: &'a [String],
     /// `.Capabilities`.
     pub capabilities: &'a Capabilities,
     /// Answers `lookup`.
@@ -64,7 +66,7 @@ pub fn render_chart(src: &ChartSource<'_>, repo_root: &Path) -> Result<RenderedC
         layers.push(parse_values_file(&text).map_err(|e| fail(format!("{rel}: {e}")))?);
     }
     layers.extend(src.values.iter().cloned());
-    let values = layer_values(&layers, src.set, &[]).map_err(|e| fail(e.to_string()))?;
+    let values = layer_values(&layers, src.set, src.injected).map_err(|e| fail(e.to_string()))?;
     let opts = RenderOptions {
         release_name: src.release_name.to_string(),
         namespace: src.namespace.to_string(),
@@ -161,6 +163,7 @@ mod tests {
                 values_files: &files,
                 values: &inline,
                 set: &set,
+                injected: &[],
                 capabilities: &Capabilities::default(),
                 host: &syncd_helm::template::NoCluster,
             },
@@ -203,6 +206,7 @@ mod tests {
                 values_files: &[],
                 values: &[],
                 set: &[],
+                injected: &[],
                 capabilities: &Capabilities::default(),
                 host: &syncd_helm::template::NoCluster,
             },

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use syncd_config::{ResolvedApp, SourceSpec};
 
 use crate::object::{Manifest, ObjectId, Origin};
+use crate::source::AppSources;
 
 pub use manifests::flatten as manifests_from_document;
 pub use overlay::{apply_overlay, is_cluster_scoped_builtin};
@@ -105,6 +106,7 @@ impl RenderContext<'static> {
 /// Renders one app of a resolved environment. `repo_root` anchors the file names in messages.
 pub fn render_app(
     app: &ResolvedApp,
+    sources: &AppSources,
     repo_root: &std::path::Path,
     ctx: &RenderContext<'_>,
 ) -> Result<RenderedApp, RenderError> {
@@ -114,16 +116,25 @@ pub fn render_app(
             manifests::load_dir(&app.dir.join(path), *recurse, repo_root)?
         }
         SourceSpec::Helm {
-            chart,
+            chart: _,
             release_name,
             values_files,
             values,
             set,
         } => {
+            let chart = sources
+                .chart_dir
+                .as_deref()
+                .ok_or_else(|| RenderError::Chart {
+                    app: app.name.clone(),
+                    message: "the chart source was not fetched".into(),
+                })?;
+            let injected = sources.injected_values();
             let rendered = helm::render_chart(
                 &helm::ChartSource {
                     app: &app.name,
                     chart,
+                    injected: &injected,
                     release_name,
                     namespace: app.namespace.as_deref().unwrap_or("default"),
                     values_files,

@@ -88,6 +88,7 @@ mod tests {
                 path: "manifests".into(),
                 recurse: true,
             },
+            sources: Vec::new(),
             namespace: Some("ml-dev".into()),
             labels: BTreeMap::from([("team".to_string(), "ml".to_string())]),
             annotations: BTreeMap::new(),

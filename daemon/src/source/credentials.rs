@@ -134,7 +134,9 @@ mod tests {
         let path = dir.path().join("token");
         std::fs::write(&path, "abc\n").unwrap();
         assert_eq!(SecretRef::File(path).read().unwrap().expose(), "abc");
-        let err = SecretRef::Env("SYNCD_TEST_SURELY_UNSET".into()).read().unwrap_err();
+        let err = SecretRef::Env("SYNCD_TEST_SURELY_UNSET".into())
+            .read()
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "credential environment variable SYNCD_TEST_SURELY_UNSET is not set"
