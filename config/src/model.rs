@@ -93,6 +93,8 @@ pub struct EnvApp {
 }
 
 /// Where an app's objects come from.
+// One per app, built once per load: the size difference costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum SourceSpec {
     /// Plain YAML files.
