@@ -7,6 +7,7 @@ mod history;
 mod render;
 mod sync;
 mod template;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -52,6 +53,9 @@ pub struct Select {
     /// Only this app (repeatable); default: every app of the environment.
     #[arg(long, short = 'a')]
     pub app: Vec<String>,
+    /// `render`/`diff`: run again whenever files under the (local) repo change.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// Where the cluster is.
@@ -85,7 +89,7 @@ pub struct RenderArgs {
 }
 
 /// `syncd diff` and `syncd sync`.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct SyncArgs {
     #[command(flatten)]
     select: Select,
@@ -114,6 +118,7 @@ impl SyncArgs {
                 repo: repo.to_path_buf(),
                 env: env.to_string(),
                 app: Vec::new(),
+                watch: false,
             },
             cluster: ClusterArgs {
                 kubeconfig: Some(kubeconfig.to_path_buf()),
@@ -172,8 +177,19 @@ pub struct RollbackArgs {
 /// Runs a command; returns the process exit code.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Render(a) => render::run(a),
+        Command::Render(a) if a.select.watch => {
+            let root = a.select.repo.clone();
+            watch::run(&root, || async { render::run(&a) }).await
+        }
+        Command::Render(a) => render::run(&a),
+        Command::Diff(a) if a.select.watch => {
+            let root = a.select.repo.clone();
+            watch::run(&root, || diff::run(a.clone())).await
+        }
         Command::Diff(a) => diff::run(a).await,
+        Command::Sync(a) if a.select.watch => {
+            anyhow::bail!("--watch is for render and diff: syncd sync applies only when asked")
+        }
         Command::Sync(a) => sync::run(a).await,
         Command::History(a) => history::run(a).await,
         Command::Rollback(a) => history::rollback(a).await,

@@ -7,7 +7,7 @@ use super::{Output, RenderArgs};
 use crate::plan::order::apply_cmp;
 
 /// Runs `syncd render`.
-pub fn run(args: RenderArgs) -> anyhow::Result<i32> {
+pub fn run(args: &RenderArgs) -> anyhow::Result<i32> {
     let loaded = load(&args.select)?;
     let mut out = String::new();
     let mut items: Vec<Value> = Vec::new();
