@@ -20,6 +20,8 @@ pub struct Loaded {
     pub env: ResolvedEnv,
     /// Rendered apps, paired with their resolved definitions, in the environment's order.
     pub apps: Vec<(ResolvedApp, RenderedApp)>,
+    /// Each app's pinned sources, by app name.
+    pub sources: std::collections::HashMap<String, AppSources>,
 }
 
 /// A repo opened and resolved, its apps' remote sources fetched, not yet rendered.
@@ -115,6 +117,7 @@ pub fn render_all(
         source: opened.source,
         env: opened.env,
         apps,
+        sources: opened.sources,
     })
 }
 

@@ -102,6 +102,7 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
         commit: revision.commit.clone(),
         dirty: revision.dirty,
         rollback_of: Some(revision.number),
+        sources: revision.sources.clone(),
     };
     let report = run_plan(&cluster, plan, provenance).await?;
     println!("{name}: rolled back to revision {}", revision.number);

@@ -6,6 +6,7 @@ use super::SyncArgs;
 use crate::cluster::Cluster;
 use crate::engine::{execute, plan_app, AppPlan, Provenance, PruneOverrides, SyncReport, Target};
 use crate::object::ObjectId;
+use crate::source::AppSources;
 
 /// Runs `syncd sync`.
 pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
@@ -42,6 +43,11 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
             commit: loaded.source.commit.clone(),
             dirty: loaded.source.dirty,
             rollback_of: None,
+            sources: loaded
+                .sources
+                .get(&app.name)
+                .map(AppSources::records)
+                .unwrap_or_default(),
         };
         match run_plan(&cluster, plan, provenance).await {
             Ok(report) => {

@@ -60,6 +60,8 @@ pub struct Provenance {
     pub dirty: bool,
     /// This sync re-applies revision N.
     pub rollback_of: Option<u64>,
+    /// Remote sources of the render, pinned.
+    pub sources: Vec<history::SourceRecord>,
 }
 
 /// Everything decided for one app before anything is written.
@@ -260,6 +262,7 @@ async fn execute_inner(
             rollback_of: provenance.rollback_of,
             sha256: String::new(),
             policy: Some(PolicySnapshot::of(&t.policy)),
+            sources: provenance.sources,
         };
         let recorded = state::record_revision(
             cluster,

@@ -6,6 +6,6 @@ mod time;
 
 pub use record::{
     decode, decode_meta, encode, history_selector, revisions_to_trim, secret_name, Counts,
-    HistoryError, Outcome, PolicySnapshot, Revision,
+    HistoryError, Outcome, PolicySnapshot, Revision, SourceRecord,
 };
 pub use time::now_rfc3339;

@@ -72,6 +72,21 @@ pub struct Revision {
     /// The sync policy in force, so a rollback needs no Git checkout.
     #[serde(default)]
     pub policy: Option<PolicySnapshot>,
+    /// Every remote source the render read, pinned (chart digest, extra sources' commits).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceRecord>,
+}
+
+/// One remote source of a revision, pinned to what was rendered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceRecord {
+    /// `chart` for the app's chart, else the extra source's name.
+    pub name: String,
+    /// The URL, without credentials.
+    pub url: String,
+    /// The commit or `sha256:` digest.
+    pub pinned: String,
 }
 
 /// The parts of an app's sync policy a rollback needs.
@@ -293,6 +308,11 @@ mod tests {
             rollback_of: None,
             sha256: String::new(),
             policy: Some(PolicySnapshot::of(&syncd_config::SyncPolicy::default())),
+            sources: vec![SourceRecord {
+                name: "code".into(),
+                url: "https://git.example.com/ml/train.git".into(),
+                pinned: "0123456789abcdef0123456789abcdef01234567".into(),
+            }],
         }
     }
 

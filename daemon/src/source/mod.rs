@@ -67,6 +67,21 @@ impl AppSources {
         }
     }
 
+    /// What history records: the chart (as `chart`) and every extra source, pinned.
+    pub fn records(&self) -> Vec<crate::history::SourceRecord> {
+        let chart = self.chart.iter().map(|c| crate::history::SourceRecord {
+            name: "chart".into(),
+            url: c.url.clone(),
+            pinned: c.digest.clone(),
+        });
+        let extra = self.extra.iter().map(|e| crate::history::SourceRecord {
+            name: e.name.clone(),
+            url: e.url.clone(),
+            pinned: e.commit.clone(),
+        });
+        chart.chain(extra).collect()
+    }
+
     /// `--set-string` assignments that put each extra source's commit (and URL) at the values
     /// paths the app names. They are applied after every other value, so a chart always clones
     /// the pinned commit, never a moving branch.
