@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use syncd::cluster::{Cluster, ConnectOptions, ResourceInfo};
 use syncd::diff::{render_object_diff, Style};
 use syncd::engine::{
-    capabilities, execute, plan_app, AppPlan, ClusterLookup, Provenance, PruneOverrides,
-    SyncReport, Target,
+    capabilities, execute, plan_rendered, read_release, AppPlan, ClusterLookup, Provenance,
+    PruneOverrides, SyncReport, Target,
 };
 use syncd::render::{render_app, RenderContext};
 
@@ -116,8 +116,12 @@ impl Lab {
         let repo = syncd_config::Repo::load(self.root()).map_err(|e| e.to_string())?;
         let env = repo.resolve("test").map_err(|e| e.to_string())?;
         let app = &env.apps[0];
-        // Charts render against the live cluster, as `syncd diff`/`sync` do.
+        // Charts render against the live cluster, as `syncd diff`/`sync` do: live capabilities,
+        // install or upgrade from syncd's state, rendered twice to find random values.
         let caps = capabilities(&self.cluster)
+            .await
+            .map_err(|e| e.to_string())?;
+        let release = read_release(&self.cluster, &env.state_namespace, &env.name, &app.name)
             .await
             .map_err(|e| e.to_string())?;
         let rendered = {
@@ -125,6 +129,8 @@ impl Lab {
             let ctx = RenderContext {
                 capabilities: caps,
                 host: &lookup,
+                releases: [(app.name.clone(), release)].into_iter().collect(),
+                render_twice: true,
             };
             render_app(app, self.root(), &ctx).map_err(|e| e.to_string())?
         };
@@ -134,7 +140,7 @@ impl Lab {
             state_namespace: env.state_namespace.clone(),
             policy: app.policy.clone(),
         };
-        plan_app(&self.cluster, target, rendered.manifests, overrides)
+        plan_rendered(&self.cluster, target, rendered, overrides)
             .await
             .map_err(|e| e.to_string())
     }

@@ -103,7 +103,8 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
         dirty: revision.dirty,
         rollback_of: Some(revision.number),
     };
-    let report = run_plan(&cluster, plan, provenance).await?;
+    // Rollback hooks are not run: revisions store the applied objects, not the chart's hooks.
+    let report = run_plan(&cluster, plan, provenance, Default::default()).await?;
     println!("{name}: rolled back to revision {}", revision.number);
     print_report(&name, &report);
     Ok(if report.succeeded() { 0 } else { 2 })

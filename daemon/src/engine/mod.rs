@@ -4,28 +4,33 @@
 mod error;
 mod live;
 mod live_render;
+mod release;
 mod report;
 mod resolve;
 mod state;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use serde_json::Value;
 use syncd_config::SyncPolicy;
 use tracing::Instrument;
 
-use crate::apply::{apply_all, Progress};
+use crate::apply::{apply_all, run_hooks, Progress, ResolvedHook};
 use crate::cluster::Cluster;
+use crate::diff::churn::{splice_live, variations, ChurnNote, Variation};
 use crate::diff::{classify, Action, Change, ObjectDiff, Planned};
 use crate::history::{self, Outcome, PolicySnapshot, Revision};
 use crate::inventory::{Entry, Inventory};
 use crate::object::{Manifest, ObjectId, Origin};
-use crate::plan::{self, PruneDecision, PruneInput};
+use crate::plan::hooks::parse_hook;
+use crate::plan::{self, plan_hooks, HookEvent, PruneDecision, PruneInput, ReleaseKind};
 use crate::prune::prune_all;
-use crate::render::{manifests_from_document, reject_duplicates};
+use crate::render::{manifests_from_document, reject_duplicates, RenderedApp};
 
 pub use error::EngineError;
 pub use live_render::{capabilities, ClusterLookup};
+pub use release::{read_release, release_for};
 pub use report::SyncReport;
 pub use state::list_revisions;
 
@@ -62,6 +67,34 @@ pub struct Provenance {
     pub rollback_of: Option<u64>,
 }
 
+/// How a sync runs beyond what the plan decided.
+#[derive(Clone, Copy, Debug)]
+pub struct ExecuteOptions {
+    /// How long one chart hook may run before it counts as failed.
+    pub hook_timeout: Duration,
+}
+
+impl Default for ExecuteOptions {
+    fn default() -> ExecuteOptions {
+        ExecuteOptions {
+            hook_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// The chart hooks of one sync, resolved and in run order.
+#[derive(Clone, Debug, Default)]
+pub struct PlannedHooks {
+    /// The events run before and after the main apply (`None` without hooks).
+    pub events: Option<(HookEvent, HookEvent)>,
+    /// Hooks run before the main apply.
+    pub pre: Vec<ResolvedHook>,
+    /// Hooks run after the main apply and prune.
+    pub post: Vec<ResolvedHook>,
+    /// Hooks a sync never runs (`test`, delete and rollback hooks), with their events.
+    pub not_run: Vec<(ObjectId, String)>,
+}
+
 /// Everything decided for one app before anything is written.
 #[derive(Debug)]
 pub struct AppPlan {
@@ -73,6 +106,10 @@ pub struct AppPlan {
     pub prune: PruneDecision,
     /// What syncd applied last.
     pub previous: Inventory,
+    /// Chart hooks (run only when the sync changes something).
+    pub hooks: PlannedHooks,
+    /// Objects whose rendered values differ between two renders of the same inputs.
+    pub churn: Vec<ChurnNote>,
 }
 
 impl AppPlan {
@@ -108,8 +145,26 @@ pub async fn plan_app(
     manifests: Vec<Manifest>,
     overrides: PruneOverrides,
 ) -> Result<AppPlan, EngineError> {
+    let rendered = RenderedApp {
+        env: target.env.clone(),
+        app: target.app.clone(),
+        manifests,
+        hooks: Vec::new(),
+        second_render: None,
+    };
+    plan_rendered(cluster, target, rendered, overrides).await
+}
+
+/// [`plan_app`] for a rendered app: also plans its chart hooks and, when it was rendered twice,
+/// keeps live values where the two renders disagree.
+pub async fn plan_rendered(
+    cluster: &Cluster,
+    target: Target,
+    rendered: RenderedApp,
+    overrides: PruneOverrides,
+) -> Result<AppPlan, EngineError> {
     let span = tracing::info_span!("plan", env = %target.env, app = %target.app);
-    plan_inner(cluster, target, manifests, overrides)
+    plan_inner(cluster, target, rendered, overrides)
         .instrument(span)
         .await
 }
@@ -117,11 +172,37 @@ pub async fn plan_app(
 async fn plan_inner(
     cluster: &Cluster,
     target: Target,
-    mut manifests: Vec<Manifest>,
+    rendered: RenderedApp,
     overrides: PruneOverrides,
 ) -> Result<AppPlan, EngineError> {
+    let mut manifests = rendered.manifests;
+    // Compared before kinds are resolved, while both renders went through the same steps.
+    let mut varied = match &rendered.second_render {
+        Some(second) => variations(&manifests, second),
+        None => Default::default(),
+    };
+    let variation_of: Vec<Option<Variation>> =
+        manifests.iter().map(|m| varied.remove(&m.id)).collect();
     let resources = resolve::resolve_kinds(cluster, &mut manifests).await?;
     reject_duplicates(&manifests)?;
+    let mut hook_manifests = rendered.hooks;
+    let hook_resources = resolve::resolve_kinds(cluster, &mut hook_manifests).await?;
+    let mut hooks = Vec::new();
+    let mut hook_ri = std::collections::HashMap::new();
+    for (m, ri) in hook_manifests.into_iter().zip(hook_resources) {
+        let Some(ri) = ri else {
+            // A CRD of the same app is applied after pre-hooks run, so its kinds cannot be hooks.
+            return Err(EngineError::UnknownKind {
+                api_version: m.api_version.clone(),
+                id: m.id,
+                origin: m.origin,
+            });
+        };
+        if let Some(h) = parse_hook(m)? {
+            hook_ri.insert(h.manifest.id.clone(), ri);
+            hooks.push(h);
+        }
+    }
     let previous =
         state::read_inventory(cluster, &target.state_namespace, &target.env, &target.app).await?;
 
@@ -147,6 +228,36 @@ async fn plan_inner(
         }
     }
     let live = live::read_live(cluster, &wanted).await?;
+
+    let mut churn = Vec::new();
+    for (m, variation) in manifests.iter_mut().zip(variation_of) {
+        let Some(variation) = variation else { continue };
+        let live_obj = live.get(&m.id);
+        if let (Variation::Paths(paths), Some(l)) = (&variation, live_obj) {
+            splice_live(&mut m.object, l, paths);
+        }
+        churn.push(ChurnNote {
+            id: m.id.clone(),
+            variation,
+            live: live_obj.is_some(),
+        });
+    }
+    let release = ReleaseKind::from_inventory(!previous.entries.is_empty());
+    let hook_plan = plan_hooks(&hooks, release);
+    let resolve_all = |list: Vec<plan::Hook>| -> Vec<ResolvedHook> {
+        list.into_iter()
+            .map(|h| ResolvedHook {
+                resource: hook_ri[&h.manifest.id].clone(),
+                hook: h,
+            })
+            .collect()
+    };
+    let hooks = PlannedHooks {
+        events: hook_plan.events,
+        pre: resolve_all(hook_plan.pre),
+        post: resolve_all(hook_plan.post),
+        not_run: hook_plan.not_run,
+    };
 
     let desired_ids: HashSet<ObjectId> = manifests.iter().map(|m| m.id.clone()).collect();
     let resource_of: std::collections::HashMap<ObjectId, _> = manifests
@@ -189,15 +300,30 @@ async fn plan_inner(
         planned,
         prune,
         previous,
+        hooks,
+        churn,
     })
 }
 
 /// Applies a plan, prunes (only when every apply succeeded), updates the inventory and records
-/// a revision when anything changed.
+/// a revision when anything changed. Chart hooks run with the default [`ExecuteOptions`].
 pub async fn execute(
     cluster: &Cluster,
     plan: AppPlan,
     provenance: Provenance,
+    progress: Progress<'_>,
+) -> Result<SyncReport, EngineError> {
+    execute_with(cluster, plan, provenance, ExecuteOptions::default(), progress).await
+}
+
+/// [`execute`] with options. When the plan changes anything, chart pre-hooks run first (a failure
+/// stops the sync before any object is written), post-hooks after the apply and prune (a failure
+/// fails the sync and is recorded). A sync that changes nothing runs no hooks.
+pub async fn execute_with(
+    cluster: &Cluster,
+    plan: AppPlan,
+    provenance: Provenance,
+    options: ExecuteOptions,
     progress: Progress<'_>,
 ) -> Result<SyncReport, EngineError> {
     let span = tracing::info_span!(
@@ -207,7 +333,7 @@ pub async fn execute(
         commit = ?provenance.commit,
         rollback_of = ?provenance.rollback_of
     );
-    execute_inner(cluster, plan, provenance, progress)
+    execute_inner(cluster, plan, provenance, options, progress)
         .instrument(span)
         .await
 }
@@ -216,9 +342,23 @@ async fn execute_inner(
     cluster: &Cluster,
     mut plan: AppPlan,
     provenance: Provenance,
+    options: ExecuteOptions,
     progress: Progress<'_>,
 ) -> Result<SyncReport, EngineError> {
     let t = plan.target.clone();
+    // Hooks run when the release changes (as Argo CD and Flux do), never on a no-op sync.
+    let hook_events = plan.hooks.events.filter(|_| plan.has_changes());
+    let mut hook_results = Vec::new();
+    if let Some((pre, _)) = hook_events {
+        hook_results = run_hooks(cluster, &plan.hooks.pre, pre, options.hook_timeout).await;
+        if hook_results.iter().any(|r| r.error.is_some()) {
+            // Nothing of the release was written: no inventory, no revision.
+            let mut report = SyncReport::new(&plan, Vec::new(), Vec::new(), false);
+            report.add_hooks(hook_results);
+            report.stopped_by_pre_hook = true;
+            return Ok(report);
+        }
+    }
     let applied = apply_all(
         cluster,
         &mut plan.planned,
@@ -233,8 +373,15 @@ async fn execute_inner(
         prune_all(cluster, &plan.prune.delete).await
     };
 
+    if let (Some((_, post)), false) = (hook_events, apply_failed) {
+        let post_results =
+            run_hooks(cluster, &plan.hooks.post, post, options.hook_timeout).await;
+        hook_results.extend(post_results);
+    }
+
     let inventory = next_inventory(&plan, &applied, &pruned);
     let mut report = SyncReport::new(&plan, applied, pruned, apply_failed);
+    report.add_hooks(hook_results);
     let inventory_changed = inventory != plan.previous;
     let record = report.counts.changed() > 0 || report.counts.failed > 0;
     // The state namespace is checked once, and only when syncd is about to write its state.

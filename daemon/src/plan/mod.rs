@@ -2,8 +2,10 @@
 //! locally what may have changed, and decides what may be pruned. Pure: no IO.
 
 pub mod order;
+pub mod hooks;
 mod pair;
 mod prune;
 
 pub use pair::{pair, LiveSet, Pair, Step};
 pub use prune::{select_prune, PruneDecision, PruneInput, PruneTarget, Refusal, SkipReason};
+pub use hooks::{plan_hooks, Hook, HookEvent, HookPlan, ReleaseKind};

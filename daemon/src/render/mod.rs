@@ -1,6 +1,6 @@
 //! Rendering: turns an app's source into validated manifests with the environment's overlays
-//! (namespace, labels, annotations) and syncd's ownership marks applied. Plain YAML manifests
-//! today; Helm charts plug in beside `manifests`.
+//! (namespace, labels, annotations) and syncd's ownership marks applied: plain YAML manifests, and
+//! Helm charts (whose hook documents are carried apart from the manifests).
 
 mod helm;
 mod manifests;
@@ -79,8 +79,29 @@ pub struct RenderedApp {
     pub app: String,
     /// Manifests in source order.
     pub manifests: Vec<Manifest>,
-    /// Chart hooks that were rendered but are not applied by this build.
-    pub skipped_hooks: Vec<String>,
+    /// Chart hook documents, overlaid like the manifests; the engine decides which run.
+    pub hooks: Vec<Manifest>,
+    /// A second render of the same inputs (charts, when asked for), to find random values.
+    pub second_render: Option<Vec<Manifest>>,
+}
+
+/// What a chart is told about its release: `.Release.IsInstall`/`.IsUpgrade` and
+/// `.Release.Revision`. The default is an install at revision 1, as `helm template` renders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Release {
+    /// No inventory yet: an install; otherwise an upgrade.
+    pub is_install: bool,
+    /// The latest recorded revision (1 when none), so that it stays put across no-op syncs.
+    pub revision: u64,
+}
+
+impl Default for Release {
+    fn default() -> Release {
+        Release {
+            is_install: true,
+            revision: 1,
+        }
+    }
 }
 
 /// What charts see of the cluster while rendering: Helm's offline defaults for `render`, the live
@@ -90,6 +111,10 @@ pub struct RenderContext<'a> {
     pub capabilities: syncd_helm::chart::Capabilities,
     /// Answers `lookup`.
     pub host: &'a dyn syncd_helm::template::Host,
+    /// Per app name, install or upgrade; apps not listed render as an install at revision 1.
+    pub releases: HashMap<String, Release>,
+    /// Render charts twice, so that the engine can find values that differ between renders.
+    pub render_twice: bool,
 }
 
 impl RenderContext<'static> {
@@ -98,6 +123,8 @@ impl RenderContext<'static> {
         RenderContext {
             capabilities: syncd_helm::chart::Capabilities::default(),
             host: &syncd_helm::template::NoCluster,
+            releases: HashMap::new(),
+            render_twice: false,
         }
     }
 }
@@ -108,7 +135,8 @@ pub fn render_app(
     repo_root: &std::path::Path,
     ctx: &RenderContext<'_>,
 ) -> Result<RenderedApp, RenderError> {
-    let mut skipped_hooks = Vec::new();
+    let mut hooks = Vec::new();
+    let mut second_render = None;
     let mut manifests = match &app.source {
         SourceSpec::Manifests { path, recurse } => {
             manifests::load_dir(&app.dir.join(path), *recurse, repo_root)?
@@ -120,33 +148,41 @@ pub fn render_app(
             values,
             set,
         } => {
-            let rendered = helm::render_chart(
-                &helm::ChartSource {
-                    app: &app.name,
-                    chart,
-                    release_name,
-                    namespace: app.namespace.as_deref().unwrap_or("default"),
-                    values_files,
-                    values,
-                    set,
-                    capabilities: &ctx.capabilities,
-                    host: ctx.host,
-                },
-                repo_root,
-            )?;
-            skipped_hooks = rendered.skipped_hooks;
+            let src = helm::ChartSource {
+                app: &app.name,
+                chart,
+                release_name,
+                namespace: app.namespace.as_deref().unwrap_or("default"),
+                values_files,
+                values,
+                set,
+                capabilities: &ctx.capabilities,
+                host: ctx.host,
+                release: ctx.releases.get(&app.name).copied().unwrap_or_default(),
+            };
+            let rendered = helm::render_chart(&src, repo_root)?;
+            if ctx.render_twice {
+                let mut again = helm::render_chart(&src, repo_root)?.manifests;
+                for m in &mut again {
+                    apply_overlay(m, app);
+                }
+                second_render = Some(again);
+            }
+            hooks = rendered.hooks;
             rendered.manifests
         }
     };
-    for m in &mut manifests {
+    for m in manifests.iter_mut().chain(hooks.iter_mut()) {
         apply_overlay(m, app);
     }
     reject_duplicates(&manifests)?;
+    reject_duplicates(&hooks)?;
     Ok(RenderedApp {
         env: app.env.clone(),
         app: app.name.clone(),
         manifests,
-        skipped_hooks,
+        hooks,
+        second_render,
     })
 }
 
