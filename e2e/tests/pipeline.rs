@@ -455,6 +455,18 @@ async fn chart_hooks_run_in_order_around_the_apply() {
         "before-hook-creation deleted the old hook Job first"
     );
     assert_eq!(kubelet.seen().len(), 4);
+    assert_eq!(third.revision.as_ref().map(|r| r.number), Some(2));
+    assert_eq!(
+        lab.get(&cms(), "main").await.unwrap()["data"]["revision"],
+        "2",
+        "a changing sync renders the revision it records"
+    );
+    // ...so that the next sync renders the same stamp again and stays a no-op.
+    let writes = lab.cluster.stats().writes();
+    let fourth = lab.sync().await.unwrap();
+    assert_eq!(fourth.counts.changed(), 0, "{fourth:?}");
+    assert!(fourth.hooks.is_empty());
+    assert_eq!(lab.cluster.stats().writes(), writes);
     lab.cleanup().await;
 }
 

@@ -151,6 +151,7 @@ pub async fn plan_app(
         manifests,
         hooks: Vec::new(),
         second_render: None,
+        next_revision: None,
     };
     plan_rendered(cluster, target, rendered, overrides).await
 }
@@ -175,17 +176,45 @@ async fn plan_inner(
     rendered: RenderedApp,
     overrides: PruneOverrides,
 ) -> Result<AppPlan, EngineError> {
-    let mut manifests = rendered.manifests;
     // Compared before kinds are resolved, while both renders went through the same steps.
-    let mut varied = match &rendered.second_render {
-        Some(second) => variations(&manifests, second),
+    let varied = match &rendered.second_render {
+        Some(second) => variations(&rendered.manifests, second),
         None => Default::default(),
     };
+    let next = rendered
+        .next_revision
+        .filter(|n| n.manifests != rendered.manifests || n.hooks != rendered.hooks);
+    let plan = plan_once(
+        cluster,
+        target.clone(),
+        rendered.manifests,
+        rendered.hooks,
+        varied.clone(),
+        overrides,
+    )
+    .await?;
+    match next {
+        // The chart stamps `.Release.Revision` and this sync records a new revision: apply what
+        // the chart renders for that revision, so the next no-op sync renders the same.
+        Some(n) if plan.has_changes() => {
+            plan_once(cluster, target, n.manifests, n.hooks, varied, overrides).await
+        }
+        _ => Ok(plan),
+    }
+}
+
+async fn plan_once(
+    cluster: &Cluster,
+    target: Target,
+    mut manifests: Vec<Manifest>,
+    mut hook_manifests: Vec<Manifest>,
+    mut varied: std::collections::HashMap<ObjectId, Variation>,
+    overrides: PruneOverrides,
+) -> Result<AppPlan, EngineError> {
     let variation_of: Vec<Option<Variation>> =
         manifests.iter().map(|m| varied.remove(&m.id)).collect();
     let resources = resolve::resolve_kinds(cluster, &mut manifests).await?;
     reject_duplicates(&manifests)?;
-    let mut hook_manifests = rendered.hooks;
     let hook_resources = resolve::resolve_kinds(cluster, &mut hook_manifests).await?;
     let mut hooks = Vec::new();
     let mut hook_ri = std::collections::HashMap::new();

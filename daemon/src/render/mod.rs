@@ -83,6 +83,18 @@ pub struct RenderedApp {
     pub hooks: Vec<Manifest>,
     /// A second render of the same inputs (charts, when asked for), to find random values.
     pub second_render: Option<Vec<Manifest>>,
+    /// On an upgrade (when rendering twice): the chart rendered for the revision a changing sync
+    /// records (`.Release.Revision` + 1). The engine applies it when the sync changes anything.
+    pub next_revision: Option<NextRevision>,
+}
+
+/// A chart rendered for the next revision.
+#[derive(Clone, Debug)]
+pub struct NextRevision {
+    /// Its manifests.
+    pub manifests: Vec<Manifest>,
+    /// Its hook documents.
+    pub hooks: Vec<Manifest>,
 }
 
 /// What a chart is told about its release: `.Release.IsInstall`/`.IsUpgrade` and
@@ -137,6 +149,7 @@ pub fn render_app(
 ) -> Result<RenderedApp, RenderError> {
     let mut hooks = Vec::new();
     let mut second_render = None;
+    let mut next_revision = None;
     let mut manifests = match &app.source {
         SourceSpec::Manifests { path, recurse } => {
             manifests::load_dir(&app.dir.join(path), *recurse, repo_root)?
@@ -167,6 +180,21 @@ pub fn render_app(
                     apply_overlay(m, app);
                 }
                 second_render = Some(again);
+                if !src.release.is_install {
+                    let next_src = helm::ChartSource {
+                        release: Release {
+                            revision: src.release.revision + 1,
+                            ..src.release
+                        },
+                        ..src
+                    };
+                    let next = helm::render_chart(&next_src, repo_root)?;
+                    let (mut manifests, mut hooks) = (next.manifests, next.hooks);
+                    for m in manifests.iter_mut().chain(hooks.iter_mut()) {
+                        apply_overlay(m, app);
+                    }
+                    next_revision = Some(NextRevision { manifests, hooks });
+                }
             }
             hooks = rendered.hooks;
             rendered.manifests
@@ -183,6 +211,7 @@ pub fn render_app(
         manifests,
         hooks,
         second_render,
+        next_revision,
     })
 }
 
