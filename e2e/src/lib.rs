@@ -279,17 +279,22 @@ async fn run_kubelet(
                     continue;
                 }
                 if recorded.insert(uid.clone()) {
-                let mut configmaps: Vec<String> = cms
-                    .list(&ListParams::default())
-                    .await
-                    .map(|l| l.items.into_iter().filter_map(|c| c.metadata.name).collect())
-                    .unwrap_or_default();
-                configmaps.sort();
-                seen.lock().expect("kubelet lock").push(SeenJob {
-                    name: name.clone(),
-                    uid: uid.clone(),
-                    configmaps,
-                });
+                    let mut configmaps: Vec<String> = cms
+                        .list(&ListParams::default())
+                        .await
+                        .map(|l| {
+                            l.items
+                                .into_iter()
+                                .filter_map(|c| c.metadata.name)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    configmaps.sort();
+                    seen.lock().expect("kubelet lock").push(SeenJob {
+                        name: name.clone(),
+                        uid: uid.clone(),
+                        configmaps,
+                    });
                 }
                 let now = "2026-01-01T00:00:00Z";
                 let status = if fail.contains(&name) {

@@ -389,8 +389,15 @@ async fn chart_hooks_run_in_order_around_the_apply() {
         ],
     );
     let plan = lab.plan(PruneOverrides::default()).await.unwrap();
-    assert_eq!(plan.hooks.pre.len(), 2, "diff lists the hooks without running them");
-    assert!(lab.get(&jobs(), "migrate").await.is_none(), "planning runs nothing");
+    assert_eq!(
+        plan.hooks.pre.len(),
+        2,
+        "diff lists the hooks without running them"
+    );
+    assert!(
+        lab.get(&jobs(), "migrate").await.is_none(),
+        "planning runs nothing"
+    );
 
     let first = lab.sync().await.unwrap();
     assert!(first.succeeded(), "{first:?}");
@@ -403,7 +410,11 @@ async fn chart_hooks_run_in_order_around_the_apply() {
             format!("post-install batch/Job {ns}/notify 0"),
         ]
     );
-    assert_eq!(first.hooks_not_run.len(), 1, "the test hook is listed, not run");
+    assert_eq!(
+        first.hooks_not_run.len(),
+        1,
+        "the test hook is listed, not run"
+    );
     // What the kubelet saw when each Job appeared proves the order: the weight -5 Job ran
     // before the weight 0 ConfigMap hook and the main apply; the post Job after both.
     let seen = kubelet.seen();
@@ -422,19 +433,32 @@ async fn chart_hooks_run_in_order_around_the_apply() {
         lab.get(&jobs(), "migrate").await.is_none(),
         "hook-succeeded deletes the Job after success"
     );
-    let notify = lab.get(&jobs(), "notify").await.expect("the default policy keeps it");
-    assert_eq!(first.counts.created, 1, "hooks are not counted as objects: {first:?}");
+    let notify = lab
+        .get(&jobs(), "notify")
+        .await
+        .expect("the default policy keeps it");
+    assert_eq!(
+        first.counts.created, 1,
+        "hooks are not counted as objects: {first:?}"
+    );
     let main = lab.get(&cms(), "main").await.expect("main object");
     assert_eq!(main["data"]["revision"], "1");
     let pre_config = lab.get(&cms(), "pre-config").await.expect("hook ConfigMap");
-    assert_eq!(pre_config["data"]["upgrade"], "false", "first sync is an install");
+    assert_eq!(
+        pre_config["data"]["upgrade"], "false",
+        "first sync is an install"
+    );
 
     // No change: no hook runs, nothing is written.
     let writes = lab.cluster.stats().writes();
     let second = lab.sync().await.unwrap();
     assert!(second.hooks.is_empty(), "{second:?}");
     assert_eq!(second.counts.changed(), 0, "{second:?}");
-    assert_eq!(lab.cluster.stats().writes(), writes, "a no-op sync writes nothing");
+    assert_eq!(
+        lab.cluster.stats().writes(),
+        writes,
+        "a no-op sync writes nothing"
+    );
     assert_eq!(kubelet.seen().len(), 2);
 
     // A change: an upgrade, with the upgrade hooks.
@@ -448,8 +472,14 @@ async fn chart_hooks_run_in_order_around_the_apply() {
             format!("post-upgrade batch/Job {ns}/notify 0"),
         ]
     );
-    assert_eq!(lab.get(&cms(), "main").await.unwrap()["data"]["model"], "large");
-    let renewed = lab.get(&jobs(), "notify").await.expect("post hook re-created");
+    assert_eq!(
+        lab.get(&cms(), "main").await.unwrap()["data"]["model"],
+        "large"
+    );
+    let renewed = lab
+        .get(&jobs(), "notify")
+        .await
+        .expect("post hook re-created");
     assert_ne!(
         renewed["metadata"]["uid"], notify["metadata"]["uid"],
         "before-hook-creation deleted the old hook Job first"
@@ -489,10 +519,16 @@ async fn failing_pre_hook_writes_no_object() {
     );
     let outcome = format!("{:?}", report.outcome());
     assert!(
-        outcome.contains(&format!("pre-install hook batch/Job {}/migrate: job failed", lab.ns)),
+        outcome.contains(&format!(
+            "pre-install hook batch/Job {}/migrate: job failed",
+            lab.ns
+        )),
         "{outcome}"
     );
-    assert!(lab.get(&cms(), "main").await.is_none(), "no main object was written");
+    assert!(
+        lab.get(&cms(), "main").await.is_none(),
+        "no main object was written"
+    );
     assert!(report.revision.is_none());
     assert!(
         list_revisions(&lab.cluster, &lab.ns, "test", "app")
@@ -504,10 +540,51 @@ async fn failing_pre_hook_writes_no_object() {
     // hook-failed removes the failed Job (the delete is asynchronous for its dependents).
     let gone = lab
         .cluster
-        .wait_gone(&jobs(), Some(&lab.ns), "migrate", None, std::time::Duration::from_secs(10))
+        .wait_gone(
+            &jobs(),
+            Some(&lab.ns),
+            "migrate",
+            None,
+            std::time::Duration::from_secs(10),
+        )
         .await
         .unwrap();
     assert!(gone, "hook-failed deletes the Job");
+    lab.cleanup().await;
+}
+
+async fn failing_post_hook_fails_the_sync_and_is_recorded() {
+    let lab = Lab::new("postfail").await;
+    let _kubelet = syncd_e2e::FakeKubelet::start(&lab.kubeconfig, &lab.ns, &["notify"]).await;
+    chart_app(
+        &lab,
+        &[
+            (
+                "main.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: main\ndata:\n  model: {{ .Values.model }}\n",
+            ),
+            ("post-job.yaml", &hook_job("notify", "post-install", 0, None)),
+        ],
+    );
+    let report = lab.sync().await.unwrap();
+    assert!(!report.succeeded(), "{report:?}");
+    assert!(!report.stopped_by_pre_hook);
+    assert!(
+        lab.get(&cms(), "main").await.is_some(),
+        "the main apply happened"
+    );
+    let revisions = list_revisions(&lab.cluster, &lab.ns, "test", "app")
+        .await
+        .unwrap();
+    assert_eq!(revisions.len(), 1);
+    let recorded = format!("{:?}", revisions[0].0.outcome);
+    assert!(
+        recorded.contains(&format!(
+            "post-install hook batch/Job {}/notify: job failed",
+            lab.ns
+        )),
+        "{recorded}"
+    );
     lab.cleanup().await;
 }
 
@@ -537,15 +614,27 @@ async fn random_values_without_lookup_do_not_churn() {
     let writes = lab.cluster.stats().writes();
     let second = lab.sync().await.unwrap();
     assert_eq!(second.counts.changed(), 0, "{second:?}");
-    assert_eq!(lab.cluster.stats().writes(), writes, "the random value does not churn");
-    assert_eq!(lab.get(&secrets, "creds").await.unwrap()["data"]["password"], password);
+    assert_eq!(
+        lab.cluster.stats().writes(),
+        writes,
+        "the random value does not churn"
+    );
+    assert_eq!(
+        lab.get(&secrets, "creds").await.unwrap()["data"]["password"],
+        password
+    );
     let plan = lab.plan(PruneOverrides::default()).await.unwrap();
     let note = plan.churn[0].to_string();
     assert!(
-        note.ends_with("data.password differs between two renders (random values); keeping the live value"),
+        note.ends_with(
+            "data.password differs between two renders (random values); keeping the live value"
+        ),
         "{note}"
     );
-    assert!(!note.contains(password.as_str().unwrap()), "the note never shows the value");
+    assert!(
+        !note.contains(password.as_str().unwrap()),
+        "the note never shows the value"
+    );
     assert!(lab.diff_text().await.is_empty(), "diff shows no change");
     lab.cleanup().await;
 }
@@ -586,6 +675,7 @@ fn main() {
         chart_reuses_live_secret_via_lookup_and_sees_live_capabilities,
         chart_hooks_run_in_order_around_the_apply,
         failing_pre_hook_writes_no_object,
+        failing_post_hook_fails_the_sync_and_is_recorded,
         random_values_without_lookup_do_not_churn,
     ];
     let (mut passed, mut failed) = (0, 0);

@@ -56,13 +56,13 @@ pub fn hook_state(kind: &str, obj: &Value) -> HookState {
         "Job" => {
             let conds = obj["status"]["conditions"].as_array();
             let find = |t: &str| {
-                conds.and_then(|cs| {
-                    cs.iter()
-                        .find(|c| c["type"] == t && c["status"] == "True")
-                })
+                conds.and_then(|cs| cs.iter().find(|c| c["type"] == t && c["status"] == "True"))
             };
             if let Some(c) = find("Failed") {
-                let why = c["reason"].as_str().or(c["message"].as_str()).unwrap_or("Failed");
+                let why = c["reason"]
+                    .as_str()
+                    .or(c["message"].as_str())
+                    .unwrap_or("Failed");
                 return HookState::Failed(format!("job failed: {why}"));
             }
             if find("Complete").is_some() {
@@ -174,13 +174,18 @@ mod tests {
             HookState::Succeeded
         );
         assert_eq!(
-            hook_state("Job", &job(json!([{"type": "Complete", "status": "False"}]))),
+            hook_state(
+                "Job",
+                &job(json!([{"type": "Complete", "status": "False"}]))
+            ),
             HookState::Running
         );
         assert_eq!(
             hook_state(
                 "Job",
-                &job(json!([{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]))
+                &job(
+                    json!([{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}])
+                )
             ),
             HookState::Failed("job failed: BackoffLimitExceeded".into())
         );
@@ -191,7 +196,10 @@ mod tests {
         let pod = |phase: &str| json!({"status": {"phase": phase}});
         assert_eq!(hook_state("Pod", &pod("Running")), HookState::Running);
         assert_eq!(hook_state("Pod", &pod("Succeeded")), HookState::Succeeded);
-        assert_eq!(hook_state("Pod", &pod("Failed")), HookState::Failed("pod failed".into()));
+        assert_eq!(
+            hook_state("Pod", &pod("Failed")),
+            HookState::Failed("pod failed".into())
+        );
         assert_eq!(hook_state("ConfigMap", &json!({})), HookState::Succeeded);
     }
 }

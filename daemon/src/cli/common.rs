@@ -117,9 +117,13 @@ pub async fn load_live(select: &Select, args: &ClusterArgs) -> anyhow::Result<(L
         for app in opened.selected(select) {
             if matches!(app.source, syncd_config::SourceSpec::Helm { .. }) {
                 let env = &opened.env;
-                let release =
-                    crate::engine::read_release(&cluster, &env.state_namespace, &env.name, &app.name)
-                        .await?;
+                let release = crate::engine::read_release(
+                    &cluster,
+                    &env.state_namespace,
+                    &env.name,
+                    &app.name,
+                )
+                .await?;
                 releases.insert(app.name.clone(), release);
             }
         }

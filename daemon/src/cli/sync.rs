@@ -85,7 +85,10 @@ pub async fn run_plan(
 pub fn print_report(name: &str, report: &SyncReport) {
     for h in &report.hooks {
         match &h.error {
-            None => println!("{name}: {} hook {} (weight {}) succeeded", h.event, h.id, h.weight),
+            None => println!(
+                "{name}: {} hook {} (weight {}) succeeded",
+                h.event, h.id, h.weight
+            ),
             Some(e) => println!(
                 "{name}: {} hook {} (weight {}) failed: {e}",
                 h.event, h.id, h.weight

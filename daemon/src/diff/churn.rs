@@ -58,7 +58,10 @@ pub fn differing_paths(a: &Value, b: &Value) -> Vec<JsonPath> {
 fn walk(a: &Value, b: &Value, at: &mut Vec<Segment>, out: &mut Vec<JsonPath>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
-            let mut keys: Vec<&String> = x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))).collect();
+            let mut keys: Vec<&String> = x
+                .keys()
+                .chain(y.keys().filter(|k| !x.contains_key(*k)))
+                .collect();
             keys.sort();
             for k in keys {
                 at.push(Segment::Key(k.clone()));
@@ -235,8 +238,11 @@ mod tests {
             "spec": {"args": ["x", "new"]}, "extra": {"k": "new"}});
         let live = json!({"data": {"password": "old", "user": "u"},
             "spec": {"args": ["x", "old"]}, "metadata": {"uid": "1"}});
-        let paths = differing_paths(&desired, &json!({"data": {"password": "other", "user": "u"},
-            "spec": {"args": ["x", "other"]}, "extra": {"k": "other"}}));
+        let paths = differing_paths(
+            &desired,
+            &json!({"data": {"password": "other", "user": "u"},
+            "spec": {"args": ["x", "other"]}, "extra": {"k": "other"}}),
+        );
         let kept = splice_live(&mut desired, &live, &paths);
         assert_eq!(shown(&kept), ["data.password", "spec.args[1]"]);
         assert_eq!(

@@ -342,7 +342,14 @@ pub async fn execute(
     provenance: Provenance,
     progress: Progress<'_>,
 ) -> Result<SyncReport, EngineError> {
-    execute_with(cluster, plan, provenance, ExecuteOptions::default(), progress).await
+    execute_with(
+        cluster,
+        plan,
+        provenance,
+        ExecuteOptions::default(),
+        progress,
+    )
+    .await
 }
 
 /// [`execute`] with options. When the plan changes anything, chart pre-hooks run first (a failure
@@ -403,8 +410,7 @@ async fn execute_inner(
     };
 
     if let (Some((_, post)), false) = (hook_events, apply_failed) {
-        let post_results =
-            run_hooks(cluster, &plan.hooks.post, post, options.hook_timeout).await;
+        let post_results = run_hooks(cluster, &plan.hooks.post, post, options.hook_timeout).await;
         hook_results.extend(post_results);
     }
 

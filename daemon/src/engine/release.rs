@@ -42,10 +42,34 @@ mod tests {
 
     #[test]
     fn install_without_inventory_upgrade_at_the_newest_revision() {
-        assert_eq!(release_for(false, None), Release { is_install: true, revision: 1 });
+        assert_eq!(
+            release_for(false, None),
+            Release {
+                is_install: true,
+                revision: 1
+            }
+        );
         // History left over from an app that was removed and comes back: still an install.
-        assert_eq!(release_for(false, Some(7)), Release { is_install: true, revision: 1 });
-        assert_eq!(release_for(true, Some(3)), Release { is_install: false, revision: 3 });
-        assert_eq!(release_for(true, None), Release { is_install: false, revision: 1 });
+        assert_eq!(
+            release_for(false, Some(7)),
+            Release {
+                is_install: true,
+                revision: 1
+            }
+        );
+        assert_eq!(
+            release_for(true, Some(3)),
+            Release {
+                is_install: false,
+                revision: 3
+            }
+        );
+        assert_eq!(
+            release_for(true, None),
+            Release {
+                is_install: false,
+                revision: 1
+            }
+        );
     }
 }

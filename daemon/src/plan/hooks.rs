@@ -148,10 +148,7 @@ pub enum HookError {
 }
 
 fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
-    obj.get("metadata")?
-        .get("annotations")?
-        .get(key)?
-        .as_str()
+    obj.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
 fn list(s: &str) -> impl Iterator<Item = String> + '_ {
@@ -289,8 +286,7 @@ pub fn plan_hooks(hooks: &[Hook], kind: ReleaseKind) -> HookPlan {
         }
         if !h.events.contains(&pre_ev) && !h.events.contains(&post_ev) {
             let events: Vec<&str> = h.events.iter().map(HookEvent::as_str).collect();
-            plan.not_run
-                .push((h.manifest.id.clone(), events.join(",")));
+            plan.not_run.push((h.manifest.id.clone(), events.join(",")));
         }
     }
     order_hooks(&mut plan.pre);
@@ -334,7 +330,11 @@ mod tests {
         );
         assert_eq!(
             h.events,
-            [HookEvent::PreInstall, HookEvent::PreUpgrade, HookEvent::Test]
+            [
+                HookEvent::PreInstall,
+                HookEvent::PreUpgrade,
+                HookEvent::Test
+            ]
         );
         assert_eq!(h.weight, -5);
         assert_eq!(
@@ -359,13 +359,18 @@ mod tests {
             "p",
             json!({"helm.sh/hook": "post-install", "helm.sh/hook-delete-policy": "hook-failed"}),
         );
-        assert!(!only_failed.delete.before_creation, "an explicit policy replaces the default");
+        assert!(
+            !only_failed.delete.before_creation,
+            "an explicit policy replaces the default"
+        );
         assert!(only_failed.delete.delete_after(false) && !only_failed.delete.delete_after(true));
     }
 
     #[test]
     fn not_a_hook_without_the_annotation() {
-        assert!(parse_hook(hook("ConfigMap", "c", json!({}))).unwrap().is_none());
+        assert!(parse_hook(hook("ConfigMap", "c", json!({})))
+            .unwrap()
+            .is_none());
     }
 
     #[test]
@@ -426,19 +431,33 @@ mod tests {
     #[test]
     fn install_and_upgrade_pick_their_events_and_list_the_rest() {
         let hooks = vec![
-            parsed("Job", "both", json!({"helm.sh/hook": "pre-install,pre-upgrade"})),
+            parsed(
+                "Job",
+                "both",
+                json!({"helm.sh/hook": "pre-install,pre-upgrade"}),
+            ),
             parsed("Job", "post", json!({"helm.sh/hook": "post-install"})),
             parsed("Pod", "t", json!({"helm.sh/hook": "test"})),
-            parsed("Job", "del", json!({"helm.sh/hook": "pre-delete,post-rollback"})),
+            parsed(
+                "Job",
+                "del",
+                json!({"helm.sh/hook": "pre-delete,post-rollback"}),
+            ),
         ];
         let install = plan_hooks(&hooks, ReleaseKind::Install);
-        assert_eq!(install.events, Some((HookEvent::PreInstall, HookEvent::PostInstall)));
+        assert_eq!(
+            install.events,
+            Some((HookEvent::PreInstall, HookEvent::PostInstall))
+        );
         assert_eq!(install.pre.len(), 1);
         assert_eq!(install.post[0].manifest.id.name, "post");
         assert_eq!(
             install.not_run,
             [
-                (ObjectId::new("v1", "Pod", Some("ns"), "t"), "test".to_string()),
+                (
+                    ObjectId::new("v1", "Pod", Some("ns"), "t"),
+                    "test".to_string()
+                ),
                 (
                     ObjectId::new("batch/v1", "Job", Some("ns"), "del"),
                     "pre-delete,post-rollback".to_string()
@@ -448,7 +467,11 @@ mod tests {
         let upgrade = plan_hooks(&hooks, ReleaseKind::Upgrade);
         assert_eq!(upgrade.pre[0].manifest.id.name, "both");
         assert!(upgrade.post.is_empty());
-        assert_eq!(upgrade.not_run.len(), 3, "post-install is not run on upgrade");
+        assert_eq!(
+            upgrade.not_run.len(),
+            3,
+            "post-install is not run on upgrade"
+        );
     }
 
     #[test]

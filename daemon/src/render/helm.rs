@@ -190,6 +190,48 @@ mod tests {
     }
 
     #[test]
+    fn release_tells_install_from_upgrade_and_carries_the_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        chart(dir.path());
+        write(
+            dir.path(),
+            "chart/templates/rel.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rel\ndata:\n  install: {{ .Release.IsInstall | quote }}\n  upgrade: {{ .Release.IsUpgrade | quote }}\n  revision: {{ .Release.Revision | quote }}\n",
+        );
+        let render = |release| {
+            let out = render_chart(
+                &ChartSource {
+                    app: "gw",
+                    chart: &dir.path().join("chart"),
+                    release_name: "gateway",
+                    namespace: "ml",
+                    values_files: &[],
+                    values: &[],
+                    set: &[],
+                    capabilities: &Capabilities::default(),
+                    host: &syncd_helm::template::NoCluster,
+                    release,
+                },
+                dir.path(),
+            )
+            .unwrap();
+            let rel = out.manifests.iter().find(|m| m.id.name == "rel").unwrap();
+            rel.object["data"].clone()
+        };
+        assert_eq!(
+            render(crate::render::Release::default()),
+            serde_json::json!({"install": "true", "upgrade": "false", "revision": "1"})
+        );
+        assert_eq!(
+            render(crate::render::Release {
+                is_install: false,
+                revision: 4
+            }),
+            serde_json::json!({"install": "false", "upgrade": "true", "revision": "4"})
+        );
+    }
+
+    #[test]
     fn template_errors_name_template_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
         chart(dir.path());
