@@ -602,7 +602,7 @@ async fn random_values_without_lookup_do_not_churn() {
     assert_eq!(
         notes,
         [format!(
-            "note: Secret {}/creds: data.password differs between two renders (random values); not live yet, created from the first render",
+            "note: Secret {}/creds: data.password differs between two renders (random values); not live yet, created as rendered",
             lab.ns
         )]
     );

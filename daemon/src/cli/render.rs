@@ -14,7 +14,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<i32> {
     for (_, rendered) in &loaded.apps {
         for h in &rendered.hooks {
             eprintln!(
-                "note: {}/{}: chart hook {} ({}) is not printed; `syncd sync` runs it around the apply",
+                "note: {}/{}: chart hook {} ({}) is not printed (hooks run only in `syncd sync`; `syncd diff` lists them)",
                 rendered.env, rendered.app, h.id, h.origin
             );
         }

@@ -183,7 +183,7 @@ impl fmt::Display for ChurnNote {
                 let action = if self.live {
                     "keeping the live value"
                 } else {
-                    "not live yet, created from the first render"
+                    "not live yet, created as rendered"
                 };
                 write!(
                     f,
