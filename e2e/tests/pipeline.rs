@@ -4,7 +4,9 @@
 //! summary.
 
 use syncd::diff::Action;
-use syncd::engine::{list_revisions, load_revision, PruneOverrides};
+use syncd::engine::{
+    list_revisions, load_revision, load_revision_with_hooks, plan_rollback, PruneOverrides,
+};
 use syncd_e2e::{changed_lines, configmap, core, jobs, Lab};
 
 fn cms() -> syncd::cluster::ResourceInfo {
@@ -588,6 +590,96 @@ async fn failing_post_hook_fails_the_sync_and_is_recorded() {
     lab.cleanup().await;
 }
 
+async fn rollback_runs_the_stored_rollback_hooks() {
+    let lab = Lab::new("rbhooks").await;
+    let kubelet = syncd_e2e::FakeKubelet::start(&lab.kubeconfig, &lab.ns, &[]).await;
+    chart_app(
+        &lab,
+        &[
+            (
+                "main.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: main\ndata:\n  model: {{ .Values.model }}\n",
+            ),
+            (
+                "pre-rb.yaml",
+                &hook_job("before-rollback", "pre-rollback", 0, Some("hook-succeeded")),
+            ),
+            (
+                "post-rb.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after-rollback\n  annotations:\n    helm.sh/hook: post-rollback\ndata:\n  model: {{ .Values.model }}\n",
+            ),
+        ],
+    );
+    let first = lab.sync().await.unwrap();
+    assert!(first.hooks.is_empty(), "rollback hooks do not run on sync");
+    assert_eq!(first.hooks_not_run.len(), 2);
+    lab.write("apps/app/chart/values.yaml", "model: large\n");
+    lab.sync().await.unwrap();
+    assert!(kubelet.seen().is_empty());
+
+    let (revision, manifests, hooks) =
+        load_revision_with_hooks(&lab.cluster, &lab.ns, "test", "app", None)
+            .await
+            .unwrap();
+    assert_eq!(revision.number, 1);
+    assert_eq!(hooks.len(), 2, "the revision stored the chart's hooks");
+    let target = syncd::engine::Target {
+        env: "test".into(),
+        app: "app".into(),
+        state_namespace: lab.ns.clone(),
+        policy: Default::default(),
+    };
+    let plan = plan_rollback(
+        &lab.cluster,
+        target,
+        manifests,
+        hooks,
+        PruneOverrides::default(),
+    )
+    .await
+    .unwrap();
+    let report = syncd::engine::execute(
+        &lab.cluster,
+        plan,
+        syncd::engine::Provenance {
+            rollback_of: Some(1),
+            ..Default::default()
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.succeeded(), "{report:?}");
+    let ns = &lab.ns;
+    assert_eq!(
+        hook_lines(&report),
+        [
+            format!("pre-rollback batch/Job {ns}/before-rollback 0"),
+            format!("post-rollback ConfigMap {ns}/after-rollback 0"),
+        ]
+    );
+    let seen = kubelet.seen();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        seen[0].configmaps.contains(&"main".to_string())
+            && !seen[0].configmaps.contains(&"after-rollback".to_string()),
+        "{seen:?}"
+    );
+    assert_eq!(
+        lab.get(&cms(), "main").await.unwrap()["data"]["model"],
+        "small"
+    );
+    let after = lab.get(&cms(), "after-rollback").await.unwrap();
+    assert_eq!(
+        after["data"]["model"], "small",
+        "revision 1's hook, not Git's"
+    );
+    assert!(after["metadata"]["annotations"]
+        .get(syncd::engine::ANNOTATION_STORED_HOOK)
+        .is_none());
+    lab.cleanup().await;
+}
+
 async fn random_values_without_lookup_do_not_churn() {
     let lab = Lab::new("churn").await;
     chart_app(
@@ -676,6 +768,7 @@ fn main() {
         chart_hooks_run_in_order_around_the_apply,
         failing_pre_hook_writes_no_object,
         failing_post_hook_fails_the_sync_and_is_recorded,
+        rollback_runs_the_stored_rollback_hooks,
         random_values_without_lookup_do_not_churn,
     ];
     let (mut passed, mut failed) = (0, 0);

@@ -8,6 +8,7 @@ mod release;
 mod report;
 mod resolve;
 mod state;
+mod stored_hooks;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -33,6 +34,7 @@ pub use live_render::{capabilities, ClusterLookup};
 pub use release::{read_release, release_for};
 pub use report::SyncReport;
 pub use state::list_revisions;
+pub use stored_hooks::ANNOTATION_STORED_HOOK;
 
 /// Which app, where its state lives, and how to sync it.
 #[derive(Clone, Debug)]
@@ -93,6 +95,8 @@ pub struct PlannedHooks {
     pub post: Vec<ResolvedHook>,
     /// Hooks a sync never runs (`test`, delete and rollback hooks), with their events.
     pub not_run: Vec<(ObjectId, String)>,
+    /// Every hook object of the app, stored with the revision for `syncd rollback`.
+    pub objects: Vec<Value>,
 }
 
 /// Everything decided for one app before anything is written.
@@ -187,9 +191,9 @@ async fn plan_inner(
     let plan = plan_once(
         cluster,
         target.clone(),
-        rendered.manifests,
-        rendered.hooks,
+        (rendered.manifests, rendered.hooks),
         varied.clone(),
+        None,
         overrides,
     )
     .await?;
@@ -197,18 +201,48 @@ async fn plan_inner(
         // The chart stamps `.Release.Revision` and this sync records a new revision: apply what
         // the chart renders for that revision, so the next no-op sync renders the same.
         Some(n) if plan.has_changes() => {
-            plan_once(cluster, target, n.manifests, n.hooks, varied, overrides).await
+            plan_once(
+                cluster,
+                target,
+                (n.manifests, n.hooks),
+                varied,
+                None,
+                overrides,
+            )
+            .await
         }
         _ => Ok(plan),
     }
 }
 
+/// Plans `syncd rollback` of a stored revision: its objects, and its hooks as rollback hooks.
+pub async fn plan_rollback(
+    cluster: &Cluster,
+    target: Target,
+    manifests: Vec<Manifest>,
+    hooks: Vec<Manifest>,
+    overrides: PruneOverrides,
+) -> Result<AppPlan, EngineError> {
+    let span = tracing::info_span!("plan", env = %target.env, app = %target.app, rollback = true);
+    plan_once(
+        cluster,
+        target,
+        (manifests, hooks),
+        Default::default(),
+        Some(ReleaseKind::Rollback),
+        overrides,
+    )
+    .instrument(span)
+    .await
+}
+
+/// One planning pass over (manifests, hook manifests); `kind` overrides install/upgrade.
 async fn plan_once(
     cluster: &Cluster,
     target: Target,
-    mut manifests: Vec<Manifest>,
-    mut hook_manifests: Vec<Manifest>,
+    (mut manifests, mut hook_manifests): (Vec<Manifest>, Vec<Manifest>),
     mut varied: std::collections::HashMap<ObjectId, Variation>,
+    kind: Option<ReleaseKind>,
     overrides: PruneOverrides,
 ) -> Result<AppPlan, EngineError> {
     let variation_of: Vec<Option<Variation>> =
@@ -271,7 +305,7 @@ async fn plan_once(
             live: live_obj.is_some(),
         });
     }
-    let release = ReleaseKind::from_inventory(!previous.entries.is_empty());
+    let release = kind.unwrap_or_else(|| ReleaseKind::from_inventory(!previous.entries.is_empty()));
     let hook_plan = plan_hooks(&hooks, release);
     let resolve_all = |list: Vec<plan::Hook>| -> Vec<ResolvedHook> {
         list.into_iter()
@@ -286,6 +320,7 @@ async fn plan_once(
         pre: resolve_all(hook_plan.pre),
         post: resolve_all(hook_plan.post),
         not_run: hook_plan.not_run,
+        objects: hooks.iter().map(|h| h.manifest.object.clone()).collect(),
     };
 
     let desired_ids: HashSet<ObjectId> = manifests.iter().map(|m| m.id.clone()).collect();
@@ -431,6 +466,7 @@ async fn execute_inner(
             .planned
             .iter()
             .map(|p| p.pair.desired.object.clone())
+            .chain(plan.hooks.objects.iter().map(stored_hooks::mark))
             .collect();
         let revision = Revision {
             number: 0,
@@ -505,7 +541,7 @@ fn next_inventory(
 }
 
 /// Loads revision `to` (default: the one before the newest) as manifests, with the policy it was
-/// synced with.
+/// synced with. Chart hooks stored with it are left out (see [`load_revision_with_hooks`]).
 pub async fn load_revision(
     cluster: &Cluster,
     state_ns: &str,
@@ -513,6 +549,19 @@ pub async fn load_revision(
     app: &str,
     to: Option<u64>,
 ) -> Result<(Revision, Vec<Manifest>), EngineError> {
+    let (revision, manifests, _) =
+        load_revision_with_hooks(cluster, state_ns, env, app, to).await?;
+    Ok((revision, manifests))
+}
+
+/// [`load_revision`], plus the chart hook objects stored with the revision.
+pub async fn load_revision_with_hooks(
+    cluster: &Cluster,
+    state_ns: &str,
+    env: &str,
+    app: &str,
+    to: Option<u64>,
+) -> Result<(Revision, Vec<Manifest>, Vec<Manifest>), EngineError> {
     let revisions = state::list_revisions(cluster, state_ns, env, app).await?;
     let number = match to {
         Some(n) => n,
@@ -538,6 +587,7 @@ pub async fn load_revision(
             number,
         })?;
     let (revision, objects) = history::decode(secret)?;
+    let (objects, hook_objects) = stored_hooks::split(objects);
     let mut manifests = Vec::new();
     for (doc, obj) in objects.into_iter().enumerate() {
         let origin = Origin {
@@ -547,7 +597,16 @@ pub async fn load_revision(
         };
         manifests_from_document(obj, origin, &mut manifests)?;
     }
-    Ok((revision, manifests))
+    let mut hooks = Vec::new();
+    for (doc, obj) in hook_objects.into_iter().enumerate() {
+        let origin = Origin {
+            file: format!("revision {number} (hooks)"),
+            doc,
+            line: 0,
+        };
+        manifests_from_document(obj, origin, &mut hooks)?;
+    }
+    Ok((revision, manifests, hooks))
 }
 
 /// Convenience for the CLI: an [`Outcome`] as a short word.

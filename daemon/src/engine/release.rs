@@ -14,7 +14,7 @@ use super::state;
 pub fn release_for(inventory_exists: bool, newest_revision: Option<u64>) -> Release {
     match ReleaseKind::from_inventory(inventory_exists) {
         ReleaseKind::Install => Release::default(),
-        ReleaseKind::Upgrade => Release {
+        ReleaseKind::Upgrade | ReleaseKind::Rollback => Release {
             is_install: false,
             revision: newest_revision.unwrap_or(1).max(1),
         },

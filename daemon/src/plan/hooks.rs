@@ -219,6 +219,8 @@ pub enum ReleaseKind {
     Install,
     /// syncd applied this app before.
     Upgrade,
+    /// `syncd rollback` re-applies a stored revision.
+    Rollback,
 }
 
 impl ReleaseKind {
@@ -236,6 +238,7 @@ impl ReleaseKind {
         match self {
             ReleaseKind::Install => (HookEvent::PreInstall, HookEvent::PostInstall),
             ReleaseKind::Upgrade => (HookEvent::PreUpgrade, HookEvent::PostUpgrade),
+            ReleaseKind::Rollback => (HookEvent::PreRollback, HookEvent::PostRollback),
         }
     }
 }
