@@ -1,6 +1,8 @@
-//! The thin engine: wires `render → plan → diff → apply → prune → history` for one app. Every
-//! decision lives in the stage modules; this file only orders the calls and carries data.
+//! The thin engine: wires `render → plan → diff → [pre-hooks] → apply → prune → [post-hooks] →
+//! history` for one app. Every decision lives in the stage modules; this file only orders the
+//! calls and carries data (chart-only steps are in `chart`).
 
+mod chart;
 mod error;
 mod live;
 mod live_render;
@@ -17,18 +19,18 @@ use serde_json::Value;
 use syncd_config::SyncPolicy;
 use tracing::Instrument;
 
-use crate::apply::{apply_all, run_hooks, Progress, ResolvedHook};
+use crate::apply::{apply_all, run_hooks, Progress};
 use crate::cluster::Cluster;
-use crate::diff::churn::{splice_live, variations, ChurnNote, Variation};
+use crate::diff::churn::{variations, ChurnNote, Variation};
 use crate::diff::{classify, Action, Change, ObjectDiff, Planned};
 use crate::history::{self, Outcome, PolicySnapshot, Revision};
 use crate::inventory::{Entry, Inventory};
 use crate::object::{Manifest, ObjectId, Origin};
-use crate::plan::hooks::parse_hook;
-use crate::plan::{self, plan_hooks, HookEvent, PruneDecision, PruneInput, ReleaseKind};
+use crate::plan::{self, PruneDecision, PruneInput, ReleaseKind};
 use crate::prune::prune_all;
 use crate::render::{manifests_from_document, reject_duplicates, RenderedApp};
 
+pub use chart::PlannedHooks;
 pub use error::EngineError;
 pub use live_render::{capabilities, ClusterLookup};
 pub use release::{read_release, release_for};
@@ -82,21 +84,6 @@ impl Default for ExecuteOptions {
             hook_timeout: Duration::from_secs(300),
         }
     }
-}
-
-/// The chart hooks of one sync, resolved and in run order.
-#[derive(Clone, Debug, Default)]
-pub struct PlannedHooks {
-    /// The events run before and after the main apply (`None` without hooks).
-    pub events: Option<(HookEvent, HookEvent)>,
-    /// Hooks run before the main apply.
-    pub pre: Vec<ResolvedHook>,
-    /// Hooks run after the main apply and prune.
-    pub post: Vec<ResolvedHook>,
-    /// Hooks a sync never runs (`test`, delete and rollback hooks), with their events.
-    pub not_run: Vec<(ObjectId, String)>,
-    /// Every hook object of the app, stored with the revision for `syncd rollback`.
-    pub objects: Vec<Value>,
 }
 
 /// Everything decided for one app before anything is written.
@@ -240,7 +227,7 @@ pub async fn plan_rollback(
 async fn plan_once(
     cluster: &Cluster,
     target: Target,
-    (mut manifests, mut hook_manifests): (Vec<Manifest>, Vec<Manifest>),
+    (mut manifests, hook_manifests): (Vec<Manifest>, Vec<Manifest>),
     mut varied: std::collections::HashMap<ObjectId, Variation>,
     kind: Option<ReleaseKind>,
     overrides: PruneOverrides,
@@ -249,23 +236,7 @@ async fn plan_once(
         manifests.iter().map(|m| varied.remove(&m.id)).collect();
     let resources = resolve::resolve_kinds(cluster, &mut manifests).await?;
     reject_duplicates(&manifests)?;
-    let hook_resources = resolve::resolve_kinds(cluster, &mut hook_manifests).await?;
-    let mut hooks = Vec::new();
-    let mut hook_ri = std::collections::HashMap::new();
-    for (m, ri) in hook_manifests.into_iter().zip(hook_resources) {
-        let Some(ri) = ri else {
-            // A CRD of the same app is applied after pre-hooks run, so its kinds cannot be hooks.
-            return Err(EngineError::UnknownKind {
-                api_version: m.api_version.clone(),
-                id: m.id,
-                origin: m.origin,
-            });
-        };
-        if let Some(h) = parse_hook(m)? {
-            hook_ri.insert(h.manifest.id.clone(), ri);
-            hooks.push(h);
-        }
-    }
+    let hooks = chart::resolve_hooks(cluster, hook_manifests).await?;
     let previous =
         state::read_inventory(cluster, &target.state_namespace, &target.env, &target.app).await?;
 
@@ -292,36 +263,9 @@ async fn plan_once(
     }
     let live = live::read_live(cluster, &wanted).await?;
 
-    let mut churn = Vec::new();
-    for (m, variation) in manifests.iter_mut().zip(variation_of) {
-        let Some(variation) = variation else { continue };
-        let live_obj = live.get(&m.id);
-        if let (Variation::Paths(paths), Some(l)) = (&variation, live_obj) {
-            splice_live(&mut m.object, l, paths);
-        }
-        churn.push(ChurnNote {
-            id: m.id.clone(),
-            variation,
-            live: live_obj.is_some(),
-        });
-    }
+    let churn = chart::keep_live_values(&mut manifests, variation_of, &live);
     let release = kind.unwrap_or_else(|| ReleaseKind::from_inventory(!previous.entries.is_empty()));
-    let hook_plan = plan_hooks(&hooks, release);
-    let resolve_all = |list: Vec<plan::Hook>| -> Vec<ResolvedHook> {
-        list.into_iter()
-            .map(|h| ResolvedHook {
-                resource: hook_ri[&h.manifest.id].clone(),
-                hook: h,
-            })
-            .collect()
-    };
-    let hooks = PlannedHooks {
-        events: hook_plan.events,
-        pre: resolve_all(hook_plan.pre),
-        post: resolve_all(hook_plan.post),
-        not_run: hook_plan.not_run,
-        objects: hooks.iter().map(|h| h.manifest.object.clone()).collect(),
-    };
+    let hooks = chart::planned_hooks(hooks, release);
 
     let desired_ids: HashSet<ObjectId> = manifests.iter().map(|m| m.id.clone()).collect();
     let resource_of: std::collections::HashMap<ObjectId, _> = manifests
