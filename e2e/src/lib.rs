@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use syncd::cluster::{Cluster, ConnectOptions, ResourceInfo};
 use syncd::diff::{render_object_diff, Style};
 use syncd::engine::{
-    capabilities, execute, plan_app, AppPlan, ClusterLookup, Provenance, PruneOverrides,
-    SyncReport, Target,
+    capabilities, execute, plan_rendered, read_release, AppPlan, ClusterLookup, Provenance,
+    PruneOverrides, SyncReport, Target,
 };
 use syncd::render::{render_app, RenderContext};
 
@@ -116,8 +116,12 @@ impl Lab {
         let repo = syncd_config::Repo::load(self.root()).map_err(|e| e.to_string())?;
         let env = repo.resolve("test").map_err(|e| e.to_string())?;
         let app = &env.apps[0];
-        // Charts render against the live cluster, as `syncd diff`/`sync` do.
+        // Charts render against the live cluster, as `syncd diff`/`sync` do: live capabilities,
+        // install or upgrade from syncd's state, rendered twice to find random values.
         let caps = capabilities(&self.cluster)
+            .await
+            .map_err(|e| e.to_string())?;
+        let release = read_release(&self.cluster, &env.state_namespace, &env.name, &app.name)
             .await
             .map_err(|e| e.to_string())?;
         let rendered = {
@@ -125,6 +129,8 @@ impl Lab {
             let ctx = RenderContext {
                 capabilities: caps,
                 host: &lookup,
+                releases: [(app.name.clone(), release)].into_iter().collect(),
+                render_twice: true,
             };
             render_app(
                 app,
@@ -140,7 +146,7 @@ impl Lab {
             state_namespace: env.state_namespace.clone(),
             policy: app.policy.clone(),
         };
-        plan_app(&self.cluster, target, rendered.manifests, overrides)
+        plan_rendered(&self.cluster, target, rendered, overrides)
             .await
             .map_err(|e| e.to_string())
     }
@@ -208,4 +214,114 @@ pub fn changed_lines(diff: &str) -> Vec<String> {
         })
         .map(str::to_string)
         .collect()
+}
+
+/// One hook Job as the fake kubelet first saw it.
+#[derive(Clone, Debug)]
+pub struct SeenJob {
+    /// Job name.
+    pub name: String,
+    /// Its uid (a re-created hook has a new one).
+    pub uid: String,
+    /// The ConfigMaps that existed in the namespace at that moment, sorted.
+    pub configmaps: Vec<String>,
+}
+
+/// Plays kubelet for Jobs in one namespace (the e2e cluster has no kubelet, so Jobs never run):
+/// every new Job is marked `Complete`, or `Failed` when its name is in `fail`, through the
+/// `/status` subresource. Stops when dropped.
+pub struct FakeKubelet {
+    seen: std::sync::Arc<std::sync::Mutex<Vec<SeenJob>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeKubelet {
+    /// Starts watching `ns` on the cluster of `kubeconfig`.
+    pub async fn start(kubeconfig: &Path, ns: &str, fail: &[&str]) -> FakeKubelet {
+        let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .expect("kube config");
+        let client = kube::Client::try_from(config).expect("kube client");
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let fail: Vec<String> = fail.iter().map(|s| s.to_string()).collect();
+        let task = tokio::spawn(run_kubelet(client, ns.to_string(), fail, seen.clone()));
+        FakeKubelet { seen, task }
+    }
+
+    /// The Jobs seen so far, in the order they appeared.
+    pub fn seen(&self) -> Vec<SeenJob> {
+        self.seen.lock().expect("kubelet lock").clone()
+    }
+}
+
+impl Drop for FakeKubelet {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn run_kubelet(
+    client: kube::Client,
+    ns: String,
+    fail: Vec<String>,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<SeenJob>>>,
+) {
+    use k8s_openapi::api::batch::v1::Job;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::api::{Api, ListParams, Patch, PatchParams};
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
+    let cms: Api<ConfigMap> = Api::namespaced(client, &ns);
+    let mut recorded = std::collections::HashSet::new();
+    let mut handled = std::collections::HashSet::new();
+    loop {
+        // Polling with a short period: the syncd side polls too, and the order of first sights
+        // is what the tests assert on.
+        if let Ok(list) = jobs.list(&ListParams::default()).await {
+            for job in list.items {
+                let name = job.metadata.name.clone().unwrap_or_default();
+                let uid = job.metadata.uid.clone().unwrap_or_default();
+                if handled.contains(&uid) {
+                    continue;
+                }
+                if recorded.insert(uid.clone()) {
+                    let mut configmaps: Vec<String> = cms
+                        .list(&ListParams::default())
+                        .await
+                        .map(|l| {
+                            l.items
+                                .into_iter()
+                                .filter_map(|c| c.metadata.name)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    configmaps.sort();
+                    seen.lock().expect("kubelet lock").push(SeenJob {
+                        name: name.clone(),
+                        uid: uid.clone(),
+                        configmaps,
+                    });
+                }
+                let now = "2026-01-01T00:00:00Z";
+                let status = if fail.contains(&name) {
+                    json!({"status": {"failed": 1, "startTime": now, "conditions": [
+                        {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                         "lastTransitionTime": now}]}})
+                } else {
+                    json!({"status": {"succeeded": 1, "startTime": now, "completionTime": now,
+                        "conditions": [{"type": "Complete", "status": "True",
+                         "lastTransitionTime": now}]}})
+                };
+                // Retried on the next round when the Job controller raced us.
+                if jobs
+                    .patch_status(&name, &PatchParams::default(), &Patch::Merge(&status))
+                    .await
+                    .is_ok()
+                {
+                    handled.insert(uid);
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -4,7 +4,9 @@
 //! summary.
 
 use syncd::diff::Action;
-use syncd::engine::{list_revisions, load_revision, PruneOverrides};
+use syncd::engine::{
+    list_revisions, load_revision, load_revision_with_hooks, plan_rollback, PruneOverrides,
+};
 use syncd_e2e::{changed_lines, configmap, core, jobs, Lab};
 
 fn cms() -> syncd::cluster::ResourceInfo {
@@ -334,6 +336,401 @@ async fn chart_reuses_live_secret_via_lookup_and_sees_live_capabilities() {
     lab.cleanup().await;
 }
 
+/// A chart app whose chart has the given templates (path under `templates/`, text).
+fn chart_app(lab: &Lab, templates: &[(&str, &str)]) {
+    lab.write(
+        "apps/app/app.yaml",
+        "apiVersion: syncd.io/v1alpha1\nkind: App\nmetadata:\n  name: app\nspec:\n  source:\n    helm:\n      chart: chart\n",
+    );
+    lab.write(
+        "apps/app/chart/Chart.yaml",
+        "apiVersion: v2\nname: hk\nversion: 0.1.0\n",
+    );
+    lab.write("apps/app/chart/values.yaml", "model: small\n");
+    for (path, text) in templates {
+        lab.write(&format!("apps/app/chart/templates/{path}"), text);
+    }
+}
+
+fn hook_job(name: &str, events: &str, weight: i32, policy: Option<&str>) -> String {
+    let policy = policy
+        .map(|p| format!("\n    helm.sh/hook-delete-policy: {p}"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\n  annotations:\n    helm.sh/hook: {events}\n    helm.sh/hook-weight: \"{weight}\"{policy}\nspec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: run\n        image: busybox:1.36\n        command: [\"true\"]\n"
+    )
+}
+
+fn hook_lines(report: &syncd::engine::SyncReport) -> Vec<String> {
+    report
+        .hooks
+        .iter()
+        .map(|h| {
+            format!(
+                "{} {} {}{}",
+                h.event,
+                h.id,
+                h.weight,
+                if h.error.is_some() { " failed" } else { "" }
+            )
+        })
+        .collect()
+}
+
+async fn chart_hooks_run_in_order_around_the_apply() {
+    let lab = Lab::new("hooks").await;
+    let kubelet = syncd_e2e::FakeKubelet::start(&lab.kubeconfig, &lab.ns, &[]).await;
+    chart_app(
+        &lab,
+        &[
+            ("main.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: main\ndata:\n  model: {{ .Values.model }}\n  revision: {{ .Release.Revision | quote }}\n"),
+            ("pre-job.yaml", &hook_job("migrate", "pre-install,pre-upgrade", -5, Some("hook-succeeded"))),
+            ("pre-cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pre-config\n  annotations:\n    helm.sh/hook: pre-install\ndata:\n  upgrade: {{ .Release.IsUpgrade | quote }}\n"),
+            ("post-job.yaml", &hook_job("notify", "post-install,post-upgrade", 0, None)),
+            ("test.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: smoke\n  annotations:\n    helm.sh/hook: test\nspec:\n  containers: [{name: t, image: busybox:1.36}]\n"),
+        ],
+    );
+    let plan = lab.plan(PruneOverrides::default()).await.unwrap();
+    assert_eq!(
+        plan.hooks.pre.len(),
+        2,
+        "diff lists the hooks without running them"
+    );
+    assert!(
+        lab.get(&jobs(), "migrate").await.is_none(),
+        "planning runs nothing"
+    );
+
+    let first = lab.sync().await.unwrap();
+    assert!(first.succeeded(), "{first:?}");
+    let ns = &lab.ns;
+    assert_eq!(
+        hook_lines(&first),
+        [
+            format!("pre-install batch/Job {ns}/migrate -5"),
+            format!("pre-install ConfigMap {ns}/pre-config 0"),
+            format!("post-install batch/Job {ns}/notify 0"),
+        ]
+    );
+    assert_eq!(
+        first.hooks_not_run.len(),
+        1,
+        "the test hook is listed, not run"
+    );
+    // What the kubelet saw when each Job appeared proves the order: the weight -5 Job ran
+    // before the weight 0 ConfigMap hook and the main apply; the post Job after both.
+    let seen = kubelet.seen();
+    let order: Vec<(&str, Vec<String>)> = seen
+        .iter()
+        .map(|j| (j.name.as_str(), j.configmaps.clone()))
+        .collect();
+    assert_eq!(order.len(), 2, "{seen:?}");
+    assert_eq!(order[0].0, "migrate");
+    assert!(!order[0].1.contains(&"pre-config".to_string()), "{seen:?}");
+    assert!(!order[0].1.contains(&"main".to_string()), "{seen:?}");
+    assert_eq!(order[1].0, "notify");
+    assert!(order[1].1.contains(&"pre-config".to_string()), "{seen:?}");
+    assert!(order[1].1.contains(&"main".to_string()), "{seen:?}");
+    assert!(
+        lab.get(&jobs(), "migrate").await.is_none(),
+        "hook-succeeded deletes the Job after success"
+    );
+    let notify = lab
+        .get(&jobs(), "notify")
+        .await
+        .expect("the default policy keeps it");
+    assert_eq!(
+        first.counts.created, 1,
+        "hooks are not counted as objects: {first:?}"
+    );
+    let main = lab.get(&cms(), "main").await.expect("main object");
+    assert_eq!(main["data"]["revision"], "1");
+    let pre_config = lab.get(&cms(), "pre-config").await.expect("hook ConfigMap");
+    assert_eq!(
+        pre_config["data"]["upgrade"], "false",
+        "first sync is an install"
+    );
+
+    // No change: no hook runs, nothing is written.
+    let writes = lab.cluster.stats().writes();
+    let second = lab.sync().await.unwrap();
+    assert!(second.hooks.is_empty(), "{second:?}");
+    assert_eq!(second.counts.changed(), 0, "{second:?}");
+    assert_eq!(
+        lab.cluster.stats().writes(),
+        writes,
+        "a no-op sync writes nothing"
+    );
+    assert_eq!(kubelet.seen().len(), 2);
+
+    // A change: an upgrade, with the upgrade hooks.
+    lab.write("apps/app/chart/values.yaml", "model: large\n");
+    let third = lab.sync().await.unwrap();
+    assert!(third.succeeded(), "{third:?}");
+    assert_eq!(
+        hook_lines(&third),
+        [
+            format!("pre-upgrade batch/Job {ns}/migrate -5"),
+            format!("post-upgrade batch/Job {ns}/notify 0"),
+        ]
+    );
+    assert_eq!(
+        lab.get(&cms(), "main").await.unwrap()["data"]["model"],
+        "large"
+    );
+    let renewed = lab
+        .get(&jobs(), "notify")
+        .await
+        .expect("post hook re-created");
+    assert_ne!(
+        renewed["metadata"]["uid"], notify["metadata"]["uid"],
+        "before-hook-creation deleted the old hook Job first"
+    );
+    assert_eq!(kubelet.seen().len(), 4);
+    assert_eq!(third.revision.as_ref().map(|r| r.number), Some(2));
+    assert_eq!(
+        lab.get(&cms(), "main").await.unwrap()["data"]["revision"],
+        "2",
+        "a changing sync renders the revision it records"
+    );
+    // ...so that the next sync renders the same stamp again and stays a no-op.
+    let writes = lab.cluster.stats().writes();
+    let fourth = lab.sync().await.unwrap();
+    assert_eq!(fourth.counts.changed(), 0, "{fourth:?}");
+    assert!(fourth.hooks.is_empty());
+    assert_eq!(lab.cluster.stats().writes(), writes);
+    lab.cleanup().await;
+}
+
+async fn failing_pre_hook_writes_no_object() {
+    let lab = Lab::new("hookfail").await;
+    let _kubelet = syncd_e2e::FakeKubelet::start(&lab.kubeconfig, &lab.ns, &["migrate"]).await;
+    chart_app(
+        &lab,
+        &[
+            ("main.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: main\ndata:\n  model: {{ .Values.model }}\n"),
+            ("pre-job.yaml", &hook_job("migrate", "pre-install", 0, Some("hook-failed"))),
+        ],
+    );
+    let report = lab.sync().await.unwrap();
+    assert!(!report.succeeded());
+    assert!(report.stopped_by_pre_hook);
+    assert_eq!(
+        hook_lines(&report),
+        [format!("pre-install batch/Job {}/migrate 0 failed", lab.ns)]
+    );
+    let outcome = format!("{:?}", report.outcome());
+    assert!(
+        outcome.contains(&format!(
+            "pre-install hook batch/Job {}/migrate: job failed",
+            lab.ns
+        )),
+        "{outcome}"
+    );
+    assert!(
+        lab.get(&cms(), "main").await.is_none(),
+        "no main object was written"
+    );
+    assert!(report.revision.is_none());
+    assert!(
+        list_revisions(&lab.cluster, &lab.ns, "test", "app")
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing recorded"
+    );
+    // hook-failed removes the failed Job (the delete is asynchronous for its dependents).
+    let gone = lab
+        .cluster
+        .wait_gone(
+            &jobs(),
+            Some(&lab.ns),
+            "migrate",
+            None,
+            std::time::Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    assert!(gone, "hook-failed deletes the Job");
+    lab.cleanup().await;
+}
+
+async fn failing_post_hook_fails_the_sync_and_is_recorded() {
+    let lab = Lab::new("postfail").await;
+    let _kubelet = syncd_e2e::FakeKubelet::start(&lab.kubeconfig, &lab.ns, &["notify"]).await;
+    chart_app(
+        &lab,
+        &[
+            (
+                "main.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: main\ndata:\n  model: {{ .Values.model }}\n",
+            ),
+            ("post-job.yaml", &hook_job("notify", "post-install", 0, None)),
+        ],
+    );
+    let report = lab.sync().await.unwrap();
+    assert!(!report.succeeded(), "{report:?}");
+    assert!(!report.stopped_by_pre_hook);
+    assert!(
+        lab.get(&cms(), "main").await.is_some(),
+        "the main apply happened"
+    );
+    let revisions = list_revisions(&lab.cluster, &lab.ns, "test", "app")
+        .await
+        .unwrap();
+    assert_eq!(revisions.len(), 1);
+    let recorded = format!("{:?}", revisions[0].0.outcome);
+    assert!(
+        recorded.contains(&format!(
+            "post-install hook batch/Job {}/notify: job failed",
+            lab.ns
+        )),
+        "{recorded}"
+    );
+    lab.cleanup().await;
+}
+
+async fn rollback_runs_the_stored_rollback_hooks() {
+    let lab = Lab::new("rbhooks").await;
+    let kubelet = syncd_e2e::FakeKubelet::start(&lab.kubeconfig, &lab.ns, &[]).await;
+    chart_app(
+        &lab,
+        &[
+            (
+                "main.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: main\ndata:\n  model: {{ .Values.model }}\n",
+            ),
+            (
+                "pre-rb.yaml",
+                &hook_job("before-rollback", "pre-rollback", 0, Some("hook-succeeded")),
+            ),
+            (
+                "post-rb.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after-rollback\n  annotations:\n    helm.sh/hook: post-rollback\ndata:\n  model: {{ .Values.model }}\n",
+            ),
+        ],
+    );
+    let first = lab.sync().await.unwrap();
+    assert!(first.hooks.is_empty(), "rollback hooks do not run on sync");
+    assert_eq!(first.hooks_not_run.len(), 2);
+    lab.write("apps/app/chart/values.yaml", "model: large\n");
+    lab.sync().await.unwrap();
+    assert!(kubelet.seen().is_empty());
+
+    let (revision, manifests, hooks) =
+        load_revision_with_hooks(&lab.cluster, &lab.ns, "test", "app", None)
+            .await
+            .unwrap();
+    assert_eq!(revision.number, 1);
+    assert_eq!(hooks.len(), 2, "the revision stored the chart's hooks");
+    let target = syncd::engine::Target {
+        env: "test".into(),
+        app: "app".into(),
+        state_namespace: lab.ns.clone(),
+        policy: Default::default(),
+    };
+    let plan = plan_rollback(
+        &lab.cluster,
+        target,
+        manifests,
+        hooks,
+        PruneOverrides::default(),
+    )
+    .await
+    .unwrap();
+    let report = syncd::engine::execute(
+        &lab.cluster,
+        plan,
+        syncd::engine::Provenance {
+            rollback_of: Some(1),
+            ..Default::default()
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.succeeded(), "{report:?}");
+    let ns = &lab.ns;
+    assert_eq!(
+        hook_lines(&report),
+        [
+            format!("pre-rollback batch/Job {ns}/before-rollback 0"),
+            format!("post-rollback ConfigMap {ns}/after-rollback 0"),
+        ]
+    );
+    let seen = kubelet.seen();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        seen[0].configmaps.contains(&"main".to_string())
+            && !seen[0].configmaps.contains(&"after-rollback".to_string()),
+        "{seen:?}"
+    );
+    assert_eq!(
+        lab.get(&cms(), "main").await.unwrap()["data"]["model"],
+        "small"
+    );
+    let after = lab.get(&cms(), "after-rollback").await.unwrap();
+    assert_eq!(
+        after["data"]["model"], "small",
+        "revision 1's hook, not Git's"
+    );
+    assert!(after["metadata"]["annotations"]
+        .get(syncd::engine::ANNOTATION_STORED_HOOK)
+        .is_none());
+    lab.cleanup().await;
+}
+
+async fn random_values_without_lookup_do_not_churn() {
+    let lab = Lab::new("churn").await;
+    chart_app(
+        &lab,
+        &[(
+            "secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\ndata:\n  user: {{ \"admin\" | b64enc }}\n  password: {{ randAlphaNum 20 | b64enc }}\n",
+        )],
+    );
+    let plan = lab.plan(PruneOverrides::default()).await.unwrap();
+    let notes: Vec<String> = plan.churn.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        notes,
+        [format!(
+            "note: Secret {}/creds: data.password differs between two renders (random values); not live yet, created as rendered",
+            lab.ns
+        )]
+    );
+    let first = lab.sync().await.unwrap();
+    assert_eq!(first.counts.created, 1, "{first:?}");
+    let secrets = core("Secret", "secrets", true);
+    let password = lab.get(&secrets, "creds").await.unwrap()["data"]["password"].clone();
+
+    let writes = lab.cluster.stats().writes();
+    let second = lab.sync().await.unwrap();
+    assert_eq!(second.counts.changed(), 0, "{second:?}");
+    assert_eq!(
+        lab.cluster.stats().writes(),
+        writes,
+        "the random value does not churn"
+    );
+    assert_eq!(
+        lab.get(&secrets, "creds").await.unwrap()["data"]["password"],
+        password
+    );
+    let plan = lab.plan(PruneOverrides::default()).await.unwrap();
+    let note = plan.churn[0].to_string();
+    assert!(
+        note.ends_with(
+            "data.password differs between two renders (random values); keeping the live value"
+        ),
+        "{note}"
+    );
+    assert!(
+        !note.contains(password.as_str().unwrap()),
+        "the note never shows the value"
+    );
+    assert!(lab.diff_text().await.is_empty(), "diff shows no change");
+    lab.cleanup().await;
+}
+
 type Scenario = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 macro_rules! scenarios {
@@ -368,6 +765,11 @@ fn main() {
         malformed_manifest_leaves_cluster_untouched,
         helm_chart_app_with_overlay,
         chart_reuses_live_secret_via_lookup_and_sees_live_capabilities,
+        chart_hooks_run_in_order_around_the_apply,
+        failing_pre_hook_writes_no_object,
+        failing_post_hook_fails_the_sync_and_is_recorded,
+        rollback_runs_the_stored_rollback_hooks,
+        random_values_without_lookup_do_not_churn,
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, scenario) in all {

@@ -2,6 +2,7 @@
 //! to be Established), then everything else — with immutable objects recreated. Per-object
 //! failures become results; they never abort the others.
 
+pub mod hooks;
 mod wait;
 
 use std::time::Duration;
@@ -11,6 +12,7 @@ use crate::diff::{Action, Planned};
 use crate::object::ObjectId;
 use crate::plan::order::is_foundation;
 
+pub use hooks::{run_hooks, HookResult, ResolvedHook};
 pub use wait::wait_crd_established;
 
 /// How long to wait for a recreated object's predecessor to disappear.

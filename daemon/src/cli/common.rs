@@ -90,12 +90,6 @@ pub fn render_all(
     for app in opened.selected(select) {
         let rendered = render_app(app, &opened.sources[&app.name], &opened.source.root, ctx)
             .with_context(|| format!("rendering {}/{}", env.name, app.name))?;
-        for hook in &rendered.skipped_hooks {
-            eprintln!(
-                "warning: {}/{}: chart hook {hook} is not applied (Helm hooks are not supported yet)",
-                env.name, app.name
-            );
-        }
         apps.push((app.clone(), rendered));
     }
     // One object may belong to only one app of an environment.
@@ -127,14 +121,31 @@ pub fn load(select: &Select) -> anyhow::Result<Loaded> {
 }
 
 /// Opens, connects to the environment's cluster, and renders against it: charts see the live
-/// capabilities and `lookup` reads live objects.
+/// capabilities, `lookup` reads live objects, install or upgrade follows syncd's inventory, and
+/// each chart is rendered twice to find random values.
 pub async fn load_live(select: &Select, args: &ClusterArgs) -> anyhow::Result<(Loaded, Cluster)> {
     let opened = open(select)?;
     let cluster = connect(args, opened.env.kube_context.as_deref()).await?;
     let loaded = if opened.has_charts(select) {
+        let mut releases = std::collections::HashMap::new();
+        for app in opened.selected(select) {
+            if matches!(app.source, syncd_config::SourceSpec::Helm { .. }) {
+                let env = &opened.env;
+                let release = crate::engine::read_release(
+                    &cluster,
+                    &env.state_namespace,
+                    &env.name,
+                    &app.name,
+                )
+                .await?;
+                releases.insert(app.name.clone(), release);
+            }
+        }
         let ctx = RenderContext {
             capabilities: crate::engine::capabilities(&cluster).await?,
             host: &crate::engine::ClusterLookup::new(&cluster),
+            releases,
+            render_twice: true,
         };
         render_all(opened, select, &ctx)?
     } else {

@@ -3,7 +3,7 @@
 use super::common::{load_live, style};
 use super::SyncArgs;
 use crate::diff::{render_object_diff, Action, Change, Style};
-use crate::engine::{plan_app, AppPlan, PruneOverrides, Target};
+use crate::engine::{plan_rendered, AppPlan, PruneOverrides, Target};
 
 /// Tally of a diff across apps.
 #[derive(Default)]
@@ -79,6 +79,41 @@ pub fn print_plan(plan: &AppPlan, style: Style) {
             plan.target.env, plan.target.app
         );
     }
+    for line in hook_lines(plan) {
+        println!("{line}");
+    }
+    for note in &plan.churn {
+        println!("{note}");
+    }
+}
+
+/// What a sync would do with chart hooks, one line each; hooks are listed, never run here.
+pub fn hook_lines(plan: &AppPlan) -> Vec<String> {
+    let mut out = Vec::new();
+    let h = &plan.hooks;
+    if let Some((pre, post)) = h.events {
+        if !plan.has_changes() {
+            if !h.pre.is_empty() || !h.post.is_empty() {
+                out.push(format!(
+                    "hooks: {}/{} is unchanged, so a sync runs no hooks",
+                    plan.target.env, plan.target.app
+                ));
+            }
+        } else {
+            for (event, list) in [(pre, &h.pre), (post, &h.post)] {
+                for r in list.iter() {
+                    out.push(format!(
+                        "hook {event} {} (weight {}) would run",
+                        r.hook.manifest.id, r.hook.weight
+                    ));
+                }
+            }
+        }
+    }
+    for (id, events) in &h.not_run {
+        out.push(format!("hook {id} ({events}) is not run by sync"));
+    }
+    out
 }
 
 /// Runs `syncd diff`.
@@ -97,7 +132,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
             state_namespace: loaded.env.state_namespace.clone(),
             policy: app.policy.clone(),
         };
-        let plan = plan_app(&cluster, target, rendered.manifests, overrides).await?;
+        let plan = plan_rendered(&cluster, target, rendered, overrides).await?;
         print_plan(&plan, style);
         tally.add(&plan);
     }

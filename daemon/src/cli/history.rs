@@ -5,7 +5,8 @@ use super::diff::{print_plan, Tally};
 use super::sync::{print_report, run_plan};
 use super::{HistoryArgs, RollbackArgs};
 use crate::engine::{
-    list_revisions, load_revision, outcome_word, plan_app, Provenance, PruneOverrides, Target,
+    list_revisions, load_revision_with_hooks, outcome_word, plan_rollback, Provenance,
+    PruneOverrides, Target,
 };
 use crate::history::Outcome;
 
@@ -68,8 +69,8 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<i32> {
 pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
     let s = &args.state;
     let cluster = connect(&s.cluster, None).await?;
-    let (revision, manifests) =
-        load_revision(&cluster, &s.state_namespace, &s.env, &s.app, args.to).await?;
+    let (revision, manifests, hooks) =
+        load_revision_with_hooks(&cluster, &s.state_namespace, &s.env, &s.app, args.to).await?;
     let policy = revision
         .policy
         .as_ref()
@@ -85,7 +86,7 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
         allow_empty: false,
         allow_over_budget: args.allow_prune_over_budget,
     };
-    let plan = plan_app(&cluster, target, manifests, overrides).await?;
+    let plan = plan_rollback(&cluster, target, manifests, hooks, overrides).await?;
     let name = format!("{}/{}", s.env, s.app);
     if args.dry_run {
         print_plan(&plan, style(args.no_color));
@@ -104,7 +105,8 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
         rollback_of: Some(revision.number),
         sources: revision.sources.clone(),
     };
-    let report = run_plan(&cluster, plan, provenance).await?;
+    // The revision's pre-/post-rollback hooks run around it, when it changes anything.
+    let report = run_plan(&cluster, plan, provenance, Default::default()).await?;
     println!("{name}: rolled back to revision {}", revision.number);
     print_report(&name, &report);
     Ok(if report.succeeded() { 0 } else { 2 })

@@ -107,6 +107,10 @@ pub struct SyncArgs {
     /// Never color the output.
     #[arg(long)]
     no_color: bool,
+    /// How long one chart hook (Job, Pod, ...) may run before it counts as failed (sync only;
+    /// `90s`, `5m`, `1h`, or seconds).
+    #[arg(long, default_value = "5m", value_parser = sync::parse_duration)]
+    hook_timeout: std::time::Duration,
 }
 
 impl SyncArgs {
@@ -128,6 +132,7 @@ impl SyncArgs {
             allow_empty_prune: false,
             allow_prune_over_budget: false,
             no_color: true,
+            hook_timeout: std::time::Duration::from_secs(300),
         }
     }
 }

@@ -12,6 +12,12 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<i32> {
     let mut out = String::new();
     let mut items: Vec<Value> = Vec::new();
     for (_, rendered) in &loaded.apps {
+        for h in &rendered.hooks {
+            eprintln!(
+                "note: {}/{}: chart hook {} ({}) is not printed (hooks run only in `syncd sync`; `syncd diff` lists them)",
+                rendered.env, rendered.app, h.id, h.origin
+            );
+        }
         let mut manifests: Vec<_> = rendered.manifests.iter().collect();
         manifests.sort_by(|a, b| apply_cmp(&a.id, &b.id));
         for m in manifests {

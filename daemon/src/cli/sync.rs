@@ -4,7 +4,10 @@ use super::common::{load_live, progress, style};
 use super::diff::{print_plan, Tally};
 use super::SyncArgs;
 use crate::cluster::Cluster;
-use crate::engine::{execute, plan_app, AppPlan, Provenance, PruneOverrides, SyncReport, Target};
+use crate::engine::{
+    execute_with, plan_rendered, AppPlan, ExecuteOptions, Provenance, PruneOverrides, SyncReport,
+    Target,
+};
 use crate::object::ObjectId;
 use crate::source::AppSources;
 
@@ -24,7 +27,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
             policy: app.policy.clone(),
         };
         let name = format!("{}/{}", target.env, target.app);
-        let plan = match plan_app(&cluster, target, rendered.manifests, overrides).await {
+        let plan = match plan_rendered(&cluster, target, rendered, overrides).await {
             Ok(plan) => plan,
             Err(e) => {
                 eprintln!("{name}: not synced: {e}");
@@ -49,7 +52,10 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
                 .map(AppSources::records)
                 .unwrap_or_default(),
         };
-        match run_plan(&cluster, plan, provenance).await {
+        let options = ExecuteOptions {
+            hook_timeout: args.hook_timeout,
+        };
+        match run_plan(&cluster, plan, provenance, options).await {
             Ok(report) => {
                 print_report(&name, &report);
                 ok &= report.succeeded();
@@ -69,19 +75,41 @@ pub async fn run_plan(
     cluster: &Cluster,
     plan: AppPlan,
     provenance: Provenance,
+    options: ExecuteOptions,
 ) -> Result<SyncReport, crate::engine::EngineError> {
     let bar = progress(
         plan.planned.len() as u64,
         &format!("{}/{}", plan.target.env, plan.target.app),
     );
     let tick = |_: &ObjectId| bar.inc(1);
-    let report = execute(cluster, plan, provenance, &tick).await;
+    let report = execute_with(cluster, plan, provenance, options, &tick).await;
     bar.finish_and_clear();
     report
 }
 
-/// Prints what a sync did: failures per object, then one summary line.
+/// Prints what a sync did: hooks run, failures per object, churn notes, then one summary line.
 pub fn print_report(name: &str, report: &SyncReport) {
+    for h in &report.hooks {
+        match &h.error {
+            None => println!(
+                "{name}: {} hook {} (weight {}) succeeded",
+                h.event, h.id, h.weight
+            ),
+            Some(e) => println!(
+                "{name}: {} hook {} (weight {}) failed: {e}",
+                h.event, h.id, h.weight
+            ),
+        }
+    }
+    if report.stopped_by_pre_hook {
+        println!("{name}: a pre-hook failed; no object was written, nothing pruned");
+    }
+    for (id, events) in &report.hooks_not_run {
+        println!("{name}: hook {id} ({events}) is not run by sync");
+    }
+    for note in &report.churn {
+        println!("{name}: {note}");
+    }
     for r in &report.applied {
         if let Some(e) = &r.error {
             println!("{name}: failed {}: {e}", r.id);
@@ -111,4 +139,39 @@ pub fn print_report(name: &str, report: &SyncReport) {
         "{name}: {} created, {} updated, {} recreated, {} pruned, {} unchanged, {} failed{revision}",
         c.created, c.updated, c.recreated, c.pruned, c.unchanged, c.failed
     );
+}
+
+/// Parses `--hook-timeout`: `90s`, `5m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 90s, 5m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn parses_hook_timeouts() {
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("m").is_err());
+    }
 }

@@ -1,6 +1,7 @@
 //! Diffs as data: what changes for each object, computed from normalized live and server
 //! dry-run objects. Turning them into text (with Secret masking) is `diff::text`'s job.
 
+pub mod churn;
 mod mask;
 mod server;
 mod text;

@@ -44,6 +44,9 @@ pub enum EngineError {
         #[source]
         source: ClusterError,
     },
+    /// A chart hook's annotations are unusable.
+    #[error(transparent)]
+    Hook(#[from] crate::plan::hooks::HookError),
     /// A stored revision is unusable.
     #[error(transparent)]
     History(#[from] HistoryError),

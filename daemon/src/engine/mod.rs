@@ -1,33 +1,42 @@
-//! The thin engine: wires `render → plan → diff → apply → prune → history` for one app. Every
-//! decision lives in the stage modules; this file only orders the calls and carries data.
+//! The thin engine: wires `render → plan → diff → [pre-hooks] → apply → prune → [post-hooks] →
+//! history` for one app. Every decision lives in the stage modules; this file only orders the
+//! calls and carries data (chart-only steps are in `chart`).
 
+mod chart;
 mod error;
 mod live;
 mod live_render;
+mod release;
 mod report;
 mod resolve;
 mod state;
+mod stored_hooks;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use serde_json::Value;
 use syncd_config::SyncPolicy;
 use tracing::Instrument;
 
-use crate::apply::{apply_all, Progress};
+use crate::apply::{apply_all, run_hooks, Progress};
 use crate::cluster::Cluster;
+use crate::diff::churn::{variations, ChurnNote, Variation};
 use crate::diff::{classify, Action, Change, ObjectDiff, Planned};
 use crate::history::{self, Outcome, PolicySnapshot, Revision};
 use crate::inventory::{Entry, Inventory};
 use crate::object::{Manifest, ObjectId, Origin};
-use crate::plan::{self, PruneDecision, PruneInput};
+use crate::plan::{self, PruneDecision, PruneInput, ReleaseKind};
 use crate::prune::prune_all;
-use crate::render::{manifests_from_document, reject_duplicates};
+use crate::render::{manifests_from_document, reject_duplicates, RenderedApp};
 
+pub use chart::PlannedHooks;
 pub use error::EngineError;
 pub use live_render::{capabilities, ClusterLookup};
+pub use release::{read_release, release_for};
 pub use report::SyncReport;
 pub use state::list_revisions;
+pub use stored_hooks::ANNOTATION_STORED_HOOK;
 
 /// Which app, where its state lives, and how to sync it.
 #[derive(Clone, Debug)]
@@ -64,6 +73,21 @@ pub struct Provenance {
     pub sources: Vec<history::SourceRecord>,
 }
 
+/// How a sync runs beyond what the plan decided.
+#[derive(Clone, Copy, Debug)]
+pub struct ExecuteOptions {
+    /// How long one chart hook may run before it counts as failed.
+    pub hook_timeout: Duration,
+}
+
+impl Default for ExecuteOptions {
+    fn default() -> ExecuteOptions {
+        ExecuteOptions {
+            hook_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
 /// Everything decided for one app before anything is written.
 #[derive(Debug)]
 pub struct AppPlan {
@@ -75,6 +99,10 @@ pub struct AppPlan {
     pub prune: PruneDecision,
     /// What syncd applied last.
     pub previous: Inventory,
+    /// Chart hooks (run only when the sync changes something).
+    pub hooks: PlannedHooks,
+    /// Objects whose rendered values differ between two renders of the same inputs.
+    pub churn: Vec<ChurnNote>,
 }
 
 impl AppPlan {
@@ -110,8 +138,27 @@ pub async fn plan_app(
     manifests: Vec<Manifest>,
     overrides: PruneOverrides,
 ) -> Result<AppPlan, EngineError> {
+    let rendered = RenderedApp {
+        env: target.env.clone(),
+        app: target.app.clone(),
+        manifests,
+        hooks: Vec::new(),
+        second_render: None,
+        next_revision: None,
+    };
+    plan_rendered(cluster, target, rendered, overrides).await
+}
+
+/// [`plan_app`] for a rendered app: also plans its chart hooks and, when it was rendered twice,
+/// keeps live values where the two renders disagree.
+pub async fn plan_rendered(
+    cluster: &Cluster,
+    target: Target,
+    rendered: RenderedApp,
+    overrides: PruneOverrides,
+) -> Result<AppPlan, EngineError> {
     let span = tracing::info_span!("plan", env = %target.env, app = %target.app);
-    plan_inner(cluster, target, manifests, overrides)
+    plan_inner(cluster, target, rendered, overrides)
         .instrument(span)
         .await
 }
@@ -119,11 +166,79 @@ pub async fn plan_app(
 async fn plan_inner(
     cluster: &Cluster,
     target: Target,
-    mut manifests: Vec<Manifest>,
+    rendered: RenderedApp,
     overrides: PruneOverrides,
 ) -> Result<AppPlan, EngineError> {
+    // Compared before kinds are resolved, while both renders went through the same steps.
+    let varied = match &rendered.second_render {
+        Some(second) => variations(&rendered.manifests, second),
+        None => Default::default(),
+    };
+    let next = rendered
+        .next_revision
+        .filter(|n| n.manifests != rendered.manifests || n.hooks != rendered.hooks);
+    let plan = plan_once(
+        cluster,
+        target.clone(),
+        (rendered.manifests, rendered.hooks),
+        varied.clone(),
+        None,
+        overrides,
+    )
+    .await?;
+    match next {
+        // The chart stamps `.Release.Revision` and this sync records a new revision: apply what
+        // the chart renders for that revision, so the next no-op sync renders the same.
+        Some(n) if plan.has_changes() => {
+            plan_once(
+                cluster,
+                target,
+                (n.manifests, n.hooks),
+                varied,
+                None,
+                overrides,
+            )
+            .await
+        }
+        _ => Ok(plan),
+    }
+}
+
+/// Plans `syncd rollback` of a stored revision: its objects, and its hooks as rollback hooks.
+pub async fn plan_rollback(
+    cluster: &Cluster,
+    target: Target,
+    manifests: Vec<Manifest>,
+    hooks: Vec<Manifest>,
+    overrides: PruneOverrides,
+) -> Result<AppPlan, EngineError> {
+    let span = tracing::info_span!("plan", env = %target.env, app = %target.app, rollback = true);
+    plan_once(
+        cluster,
+        target,
+        (manifests, hooks),
+        Default::default(),
+        Some(ReleaseKind::Rollback),
+        overrides,
+    )
+    .instrument(span)
+    .await
+}
+
+/// One planning pass over (manifests, hook manifests); `kind` overrides install/upgrade.
+async fn plan_once(
+    cluster: &Cluster,
+    target: Target,
+    (mut manifests, hook_manifests): (Vec<Manifest>, Vec<Manifest>),
+    mut varied: std::collections::HashMap<ObjectId, Variation>,
+    kind: Option<ReleaseKind>,
+    overrides: PruneOverrides,
+) -> Result<AppPlan, EngineError> {
+    let variation_of: Vec<Option<Variation>> =
+        manifests.iter().map(|m| varied.remove(&m.id)).collect();
     let resources = resolve::resolve_kinds(cluster, &mut manifests).await?;
     reject_duplicates(&manifests)?;
+    let hooks = chart::resolve_hooks(cluster, hook_manifests).await?;
     let previous =
         state::read_inventory(cluster, &target.state_namespace, &target.env, &target.app).await?;
 
@@ -149,6 +264,10 @@ async fn plan_inner(
         }
     }
     let live = live::read_live(cluster, &wanted).await?;
+
+    let churn = chart::keep_live_values(&mut manifests, variation_of, &live);
+    let release = kind.unwrap_or_else(|| ReleaseKind::from_inventory(!previous.entries.is_empty()));
+    let hooks = chart::planned_hooks(hooks, release);
 
     let desired_ids: HashSet<ObjectId> = manifests.iter().map(|m| m.id.clone()).collect();
     let resource_of: std::collections::HashMap<ObjectId, _> = manifests
@@ -191,15 +310,37 @@ async fn plan_inner(
         planned,
         prune,
         previous,
+        hooks,
+        churn,
     })
 }
 
 /// Applies a plan, prunes (only when every apply succeeded), updates the inventory and records
-/// a revision when anything changed.
+/// a revision when anything changed. Chart hooks run with the default [`ExecuteOptions`].
 pub async fn execute(
     cluster: &Cluster,
     plan: AppPlan,
     provenance: Provenance,
+    progress: Progress<'_>,
+) -> Result<SyncReport, EngineError> {
+    execute_with(
+        cluster,
+        plan,
+        provenance,
+        ExecuteOptions::default(),
+        progress,
+    )
+    .await
+}
+
+/// [`execute`] with options. When the plan changes anything, chart pre-hooks run first (a failure
+/// stops the sync before any object is written), post-hooks after the apply and prune (a failure
+/// fails the sync and is recorded). A sync that changes nothing runs no hooks.
+pub async fn execute_with(
+    cluster: &Cluster,
+    plan: AppPlan,
+    provenance: Provenance,
+    options: ExecuteOptions,
     progress: Progress<'_>,
 ) -> Result<SyncReport, EngineError> {
     let span = tracing::info_span!(
@@ -209,7 +350,7 @@ pub async fn execute(
         commit = ?provenance.commit,
         rollback_of = ?provenance.rollback_of
     );
-    execute_inner(cluster, plan, provenance, progress)
+    execute_inner(cluster, plan, provenance, options, progress)
         .instrument(span)
         .await
 }
@@ -218,9 +359,23 @@ async fn execute_inner(
     cluster: &Cluster,
     mut plan: AppPlan,
     provenance: Provenance,
+    options: ExecuteOptions,
     progress: Progress<'_>,
 ) -> Result<SyncReport, EngineError> {
     let t = plan.target.clone();
+    // Hooks run when the release changes (as Argo CD and Flux do), never on a no-op sync.
+    let hook_events = plan.hooks.events.filter(|_| plan.has_changes());
+    let mut hook_results = Vec::new();
+    if let Some((pre, _)) = hook_events {
+        hook_results = run_hooks(cluster, &plan.hooks.pre, pre, options.hook_timeout).await;
+        if hook_results.iter().any(|r| r.error.is_some()) {
+            // Nothing of the release was written: no inventory, no revision.
+            let mut report = SyncReport::new(&plan, Vec::new(), Vec::new(), false);
+            report.add_hooks(hook_results);
+            report.stopped_by_pre_hook = true;
+            return Ok(report);
+        }
+    }
     let applied = apply_all(
         cluster,
         &mut plan.planned,
@@ -235,8 +390,14 @@ async fn execute_inner(
         prune_all(cluster, &plan.prune.delete).await
     };
 
+    if let (Some((_, post)), false) = (hook_events, apply_failed) {
+        let post_results = run_hooks(cluster, &plan.hooks.post, post, options.hook_timeout).await;
+        hook_results.extend(post_results);
+    }
+
     let inventory = next_inventory(&plan, &applied, &pruned);
     let mut report = SyncReport::new(&plan, applied, pruned, apply_failed);
+    report.add_hooks(hook_results);
     let inventory_changed = inventory != plan.previous;
     let record = report.counts.changed() > 0 || report.counts.failed > 0;
     // The state namespace is checked once, and only when syncd is about to write its state.
@@ -251,6 +412,7 @@ async fn execute_inner(
             .planned
             .iter()
             .map(|p| p.pair.desired.object.clone())
+            .chain(plan.hooks.objects.iter().map(stored_hooks::mark))
             .collect();
         let revision = Revision {
             number: 0,
@@ -326,7 +488,7 @@ fn next_inventory(
 }
 
 /// Loads revision `to` (default: the one before the newest) as manifests, with the policy it was
-/// synced with.
+/// synced with. Chart hooks stored with it are left out (see [`load_revision_with_hooks`]).
 pub async fn load_revision(
     cluster: &Cluster,
     state_ns: &str,
@@ -334,6 +496,19 @@ pub async fn load_revision(
     app: &str,
     to: Option<u64>,
 ) -> Result<(Revision, Vec<Manifest>), EngineError> {
+    let (revision, manifests, _) =
+        load_revision_with_hooks(cluster, state_ns, env, app, to).await?;
+    Ok((revision, manifests))
+}
+
+/// [`load_revision`], plus the chart hook objects stored with the revision.
+pub async fn load_revision_with_hooks(
+    cluster: &Cluster,
+    state_ns: &str,
+    env: &str,
+    app: &str,
+    to: Option<u64>,
+) -> Result<(Revision, Vec<Manifest>, Vec<Manifest>), EngineError> {
     let revisions = state::list_revisions(cluster, state_ns, env, app).await?;
     let number = match to {
         Some(n) => n,
@@ -359,6 +534,7 @@ pub async fn load_revision(
             number,
         })?;
     let (revision, objects) = history::decode(secret)?;
+    let (objects, hook_objects) = stored_hooks::split(objects);
     let mut manifests = Vec::new();
     for (doc, obj) in objects.into_iter().enumerate() {
         let origin = Origin {
@@ -368,7 +544,16 @@ pub async fn load_revision(
         };
         manifests_from_document(obj, origin, &mut manifests)?;
     }
-    Ok((revision, manifests))
+    let mut hooks = Vec::new();
+    for (doc, obj) in hook_objects.into_iter().enumerate() {
+        let origin = Origin {
+            file: format!("revision {number} (hooks)"),
+            doc,
+            line: 0,
+        };
+        manifests_from_document(obj, origin, &mut hooks)?;
+    }
+    Ok((revision, manifests, hooks))
 }
 
 /// Convenience for the CLI: an [`Outcome`] as a short word.

@@ -1,6 +1,7 @@
 //! The result of one app's sync: per-object outcomes, counts, and the revision recorded.
 
-use crate::apply::ApplyResult;
+use crate::apply::{ApplyResult, HookResult};
+use crate::diff::churn::ChurnNote;
 use crate::diff::Action;
 use crate::history::{Counts, Outcome, Revision};
 use crate::object::ObjectId;
@@ -30,6 +31,14 @@ pub struct SyncReport {
     pub counts: Counts,
     /// The revision recorded, when anything changed.
     pub revision: Option<Revision>,
+    /// Chart hooks run, in order (a failed one is the last of its event).
+    pub hooks: Vec<HookResult>,
+    /// A pre-hook failed, so no object was written.
+    pub stopped_by_pre_hook: bool,
+    /// Chart hooks a sync never runs (`test`, delete, rollback), with their events.
+    pub hooks_not_run: Vec<(ObjectId, String)>,
+    /// Objects whose values differ between two renders.
+    pub churn: Vec<ChurnNote>,
 }
 
 impl Counts {
@@ -85,7 +94,17 @@ impl SyncReport {
             prune_skipped_after_failure: apply_failed && !plan.prune.delete.is_empty(),
             counts,
             revision: None,
+            hooks: Vec::new(),
+            stopped_by_pre_hook: false,
+            hooks_not_run: plan.hooks.not_run.clone(),
+            churn: plan.churn.clone(),
         }
+    }
+
+    /// Adds hook outcomes; each failed hook counts as a failure of the sync.
+    pub fn add_hooks(&mut self, hooks: Vec<HookResult>) {
+        self.counts.failed += hooks.iter().filter(|h| h.error.is_some()).count();
+        self.hooks.extend(hooks);
     }
 
     /// Whether the sync fully succeeded (a refused prune counts as not succeeded).
@@ -107,7 +126,15 @@ impl SyncReport {
                     .iter()
                     .filter_map(|r| r.error.as_ref().map(|e| format!("prune {}: {e}", r.id))),
             )
+            .chain(self.hooks.iter().filter_map(|h| {
+                h.error
+                    .as_ref()
+                    .map(|e| format!("{} hook {}: {e}", h.event, h.id))
+            }))
             .collect();
+        if self.stopped_by_pre_hook {
+            parts.push("stopped before writing any object".into());
+        }
         if let Some(r) = &self.prune_refused {
             parts.push(r.to_string());
         }

@@ -1,5 +1,6 @@
 //! Helm chart sources: the chart inside the repo, rendered natively with the environment's
-//! value overlays layered like `helm -f base -f env --set`. Hooks and NOTES.txt are not applied.
+//! value overlays layered like `helm -f base -f env --set`, as an install or an upgrade. Hook
+//! documents are returned apart from the manifests (the engine runs them); NOTES.txt is dropped.
 
 use std::path::Path;
 
@@ -35,14 +36,16 @@ pub struct ChartSource<'a> {
     pub capabilities: &'a Capabilities,
     /// Answers `lookup`.
     pub host: &'a dyn Host,
+    /// `.Release.IsInstall`/`.IsUpgrade` and `.Release.Revision`.
+    pub release: super::Release,
 }
 
-/// A rendered chart: manifests (CRDs first, then Helm's install order) and the hooks left out.
+/// A rendered chart: manifests (CRDs first, then Helm's install order) and hook documents.
 pub struct RenderedChart {
     /// Objects to apply.
     pub manifests: Vec<Manifest>,
-    /// `Kind name (template)` of every hook document, which this build does not run.
-    pub skipped_hooks: Vec<String>,
+    /// Hook documents (with their `helm.sh/hook` annotations), in Helm's kind install order.
+    pub hooks: Vec<Manifest>,
 }
 
 /// Renders a chart source into manifests.
@@ -71,6 +74,8 @@ pub fn render_chart(src: &ChartSource<'_>, repo_root: &Path) -> Result<RenderedC
         release_name: src.release_name.to_string(),
         namespace: src.namespace.to_string(),
         capabilities: src.capabilities.clone(),
+        revision: src.release.revision,
+        is_install: src.release.is_install,
         ..RenderOptions::default()
     };
     let rendered = render(&chart, &values, &opts, src.host).map_err(|e| fail(e.to_string()))?;
@@ -84,15 +89,11 @@ pub fn render_chart(src: &ChartSource<'_>, repo_root: &Path) -> Result<RenderedC
     for m in &sorted.manifests {
         push_docs(&m.content, &m.path, &mut manifests)?;
     }
-    let skipped_hooks = sorted
-        .hooks
-        .iter()
-        .map(|h| format!("{} {} ({})", h.kind, h.name, h.path))
-        .collect();
-    Ok(RenderedChart {
-        manifests,
-        skipped_hooks,
-    })
+    let mut hooks = Vec::new();
+    for h in &sorted.hooks {
+        push_docs(&h.manifest, &h.path, &mut hooks)?;
+    }
+    Ok(RenderedChart { manifests, hooks })
 }
 
 fn push_docs(text: &str, path: &str, out: &mut Vec<Manifest>) -> Result<(), RenderError> {
@@ -148,7 +149,7 @@ mod tests {
     }
 
     #[test]
-    fn layers_values_and_keeps_hooks_and_notes_out() {
+    fn layers_values_and_keeps_hooks_apart_and_notes_out() {
         let dir = tempfile::tempdir().unwrap();
         chart(dir.path());
         let files = [dir.path().join("values-prod.yaml")];
@@ -166,6 +167,7 @@ mod tests {
                 injected: &[],
                 capabilities: &Capabilities::default(),
                 host: &syncd_helm::template::NoCluster,
+                release: crate::render::Release::default(),
             },
             dir.path(),
         )
@@ -185,7 +187,52 @@ mod tests {
             "--set wins over files and inline values"
         );
         assert_eq!(cm.origin.file, "gw/templates/cm.yaml");
-        assert_eq!(out.skipped_hooks, ["Pod test (gw/templates/hook.yaml)"]);
+        let hooks: Vec<String> = out.hooks.iter().map(|m| m.id.to_string()).collect();
+        assert_eq!(hooks, ["Pod test"]);
+        assert_eq!(out.hooks[0].origin.file, "gw/templates/hook.yaml");
+    }
+
+    #[test]
+    fn release_tells_install_from_upgrade_and_carries_the_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        chart(dir.path());
+        write(
+            dir.path(),
+            "chart/templates/rel.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rel\ndata:\n  install: {{ .Release.IsInstall | quote }}\n  upgrade: {{ .Release.IsUpgrade | quote }}\n  revision: {{ .Release.Revision | quote }}\n",
+        );
+        let render = |release| {
+            let out = render_chart(
+                &ChartSource {
+                    app: "gw",
+                    chart: &dir.path().join("chart"),
+                    release_name: "gateway",
+                    namespace: "ml",
+                    values_files: &[],
+                    values: &[],
+                    set: &[],
+                    injected: &[],
+                    capabilities: &Capabilities::default(),
+                    host: &syncd_helm::template::NoCluster,
+                    release,
+                },
+                dir.path(),
+            )
+            .unwrap();
+            let rel = out.manifests.iter().find(|m| m.id.name == "rel").unwrap();
+            rel.object["data"].clone()
+        };
+        assert_eq!(
+            render(crate::render::Release::default()),
+            serde_json::json!({"install": "true", "upgrade": "false", "revision": "1"})
+        );
+        assert_eq!(
+            render(crate::render::Release {
+                is_install: false,
+                revision: 4
+            }),
+            serde_json::json!({"install": "false", "upgrade": "true", "revision": "4"})
+        );
     }
 
     #[test]
@@ -209,6 +256,7 @@ mod tests {
                 injected: &[],
                 capabilities: &Capabilities::default(),
                 host: &syncd_helm::template::NoCluster,
+                release: crate::render::Release::default(),
             },
             dir.path(),
         )

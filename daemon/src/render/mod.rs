@@ -1,6 +1,6 @@
 //! Rendering: turns an app's source into validated manifests with the environment's overlays
-//! (namespace, labels, annotations) and syncd's ownership marks applied. Plain YAML manifests
-//! today; Helm charts plug in beside `manifests`.
+//! (namespace, labels, annotations) and syncd's ownership marks applied: plain YAML manifests, and
+//! Helm charts (whose hook documents are carried apart from the manifests).
 
 mod helm;
 mod manifests;
@@ -80,8 +80,41 @@ pub struct RenderedApp {
     pub app: String,
     /// Manifests in source order.
     pub manifests: Vec<Manifest>,
-    /// Chart hooks that were rendered but are not applied by this build.
-    pub skipped_hooks: Vec<String>,
+    /// Chart hook documents, overlaid like the manifests; the engine decides which run.
+    pub hooks: Vec<Manifest>,
+    /// A second render of the same inputs (charts, when asked for), to find random values.
+    pub second_render: Option<Vec<Manifest>>,
+    /// On an upgrade (when rendering twice): the chart rendered for the revision a changing sync
+    /// records (`.Release.Revision` + 1). The engine applies it when the sync changes anything.
+    pub next_revision: Option<NextRevision>,
+}
+
+/// A chart rendered for the next revision.
+#[derive(Clone, Debug)]
+pub struct NextRevision {
+    /// Its manifests.
+    pub manifests: Vec<Manifest>,
+    /// Its hook documents.
+    pub hooks: Vec<Manifest>,
+}
+
+/// What a chart is told about its release: `.Release.IsInstall`/`.IsUpgrade` and
+/// `.Release.Revision`. The default is an install at revision 1, as `helm template` renders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Release {
+    /// No inventory yet: an install; otherwise an upgrade.
+    pub is_install: bool,
+    /// The latest recorded revision (1 when none), so that it stays put across no-op syncs.
+    pub revision: u64,
+}
+
+impl Default for Release {
+    fn default() -> Release {
+        Release {
+            is_install: true,
+            revision: 1,
+        }
+    }
 }
 
 /// What charts see of the cluster while rendering: Helm's offline defaults for `render`, the live
@@ -91,6 +124,10 @@ pub struct RenderContext<'a> {
     pub capabilities: syncd_helm::chart::Capabilities,
     /// Answers `lookup`.
     pub host: &'a dyn syncd_helm::template::Host,
+    /// Per app name, install or upgrade; apps not listed render as an install at revision 1.
+    pub releases: HashMap<String, Release>,
+    /// Render charts twice, so that the engine can find values that differ between renders.
+    pub render_twice: bool,
 }
 
 impl RenderContext<'static> {
@@ -99,6 +136,8 @@ impl RenderContext<'static> {
         RenderContext {
             capabilities: syncd_helm::chart::Capabilities::default(),
             host: &syncd_helm::template::NoCluster,
+            releases: HashMap::new(),
+            render_twice: false,
         }
     }
 }
@@ -110,7 +149,9 @@ pub fn render_app(
     repo_root: &std::path::Path,
     ctx: &RenderContext<'_>,
 ) -> Result<RenderedApp, RenderError> {
-    let mut skipped_hooks = Vec::new();
+    let mut hooks = Vec::new();
+    let mut second_render = None;
+    let mut next_revision = None;
     let mut manifests = match &app.source {
         SourceSpec::Manifests { path, recurse } => {
             manifests::load_dir(&app.dir.join(path), *recurse, repo_root)?
@@ -130,34 +171,58 @@ pub fn render_app(
                     message: "the chart source was not fetched".into(),
                 })?;
             let injected = sources.injected_values();
-            let rendered = helm::render_chart(
-                &helm::ChartSource {
-                    app: &app.name,
-                    chart,
-                    injected: &injected,
-                    release_name,
-                    namespace: app.namespace.as_deref().unwrap_or("default"),
-                    values_files,
-                    values,
-                    set,
-                    capabilities: &ctx.capabilities,
-                    host: ctx.host,
-                },
-                repo_root,
-            )?;
-            skipped_hooks = rendered.skipped_hooks;
+            let src = helm::ChartSource {
+                app: &app.name,
+                chart,
+                injected: &injected,
+                release_name,
+                namespace: app.namespace.as_deref().unwrap_or("default"),
+                values_files,
+                values,
+                set,
+                capabilities: &ctx.capabilities,
+                host: ctx.host,
+                release: ctx.releases.get(&app.name).copied().unwrap_or_default(),
+            };
+            let rendered = helm::render_chart(&src, repo_root)?;
+            if ctx.render_twice {
+                let mut again = helm::render_chart(&src, repo_root)?.manifests;
+                for m in &mut again {
+                    apply_overlay(m, app);
+                }
+                second_render = Some(again);
+                if !src.release.is_install {
+                    let next_src = helm::ChartSource {
+                        release: Release {
+                            revision: src.release.revision + 1,
+                            ..src.release
+                        },
+                        ..src
+                    };
+                    let next = helm::render_chart(&next_src, repo_root)?;
+                    let (mut manifests, mut hooks) = (next.manifests, next.hooks);
+                    for m in manifests.iter_mut().chain(hooks.iter_mut()) {
+                        apply_overlay(m, app);
+                    }
+                    next_revision = Some(NextRevision { manifests, hooks });
+                }
+            }
+            hooks = rendered.hooks;
             rendered.manifests
         }
     };
-    for m in &mut manifests {
+    for m in manifests.iter_mut().chain(hooks.iter_mut()) {
         apply_overlay(m, app);
     }
     reject_duplicates(&manifests)?;
+    reject_duplicates(&hooks)?;
     Ok(RenderedApp {
         env: app.env.clone(),
         app: app.name.clone(),
         manifests,
-        skipped_hooks,
+        hooks,
+        second_render,
+        next_revision,
     })
 }
 
