@@ -721,6 +721,62 @@ async fn oci_bearer_token_flow() {
     assert!(render(&got.dir)["demo/templates/cm.yaml"].contains("3.0.0"));
 }
 
+#[tokio::test]
+async fn oci_basic_challenge_and_digest_checks() {
+    use base64::Engine as _;
+    let tgz = package("demo", "1.0.0", "");
+    let tampered = package("demo", "1.0.0", "description: tampered\n");
+    let manifest = oci_manifest(b"{}", &tgz, CHART_LAYER);
+    let want = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("u:registry-pw")
+    );
+    let (m2, t2) = (manifest.clone(), tampered.clone());
+    let server = TestServer::start(Arc::new(move |req: &Request| {
+        if req.header("authorization") != Some(want.as_str()) {
+            let mut r = Response::status(401);
+            r.headers
+                .push(("WWW-Authenticate".into(), r#"Basic realm="registry""#.into()));
+            return r;
+        }
+        if req.path.contains("/manifests/") {
+            // Whatever was asked for, the same manifest comes back.
+            Response::ok(m2.clone())
+        } else if req.path.contains("/blobs/") {
+            Response::ok(t2.clone())
+        } else {
+            Response::status(404)
+        }
+    }));
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = ChartCache::open(tmp.path()).unwrap();
+    let oci = |version: &str| ChartRef::Oci {
+        url: format!("oci://{}/charts/demo", server.addr),
+        version: version.into(),
+    };
+
+    let err = cache.fetch(&oci("1.0.0"), &Credentials::None).await.unwrap_err();
+    assert!(matches!(err, ChartSourceError::Auth { .. }), "{err}");
+    assert!(err.to_string().contains("no credentials were given"), "{err}");
+
+    let creds = basic("u", "registry-pw");
+    let err = cache.fetch(&oci("1.0.0"), &creds).await.unwrap_err();
+    assert!(matches!(err, ChartSourceError::DigestMismatch { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("expected sha256:{}", sha256_hex(&tgz))), "{msg}");
+    assert!(msg.contains(&format!("got sha256:{}", sha256_hex(&tampered))), "{msg}");
+    assert!(!msg.contains("registry-pw"), "{msg}");
+
+    let other = format!("sha256:{}", sha256_hex(b"another manifest"));
+    let err = cache.fetch(&oci(&other), &creds).await.unwrap_err();
+    assert!(matches!(err, ChartSourceError::DigestMismatch { .. }), "{err}");
+    assert!(err.to_string().contains(&format!("expected {other}")), "{err}");
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("charts/blobs/sha256")).unwrap().count(),
+        0
+    );
+}
+
 // ---------------------------------------------------------------- OCI: docker-registry
 
 const REGISTRY_BIN: &str = "/usr/bin/docker-registry";
@@ -931,4 +987,28 @@ async fn oci_registry_by_tag_digest_and_constraint() {
     let offline = cache.fetch(&oci(&pinned), &Credentials::None).await.unwrap();
     assert_eq!(offline, by_digest);
     assert!(cache.fetch(&oci("1.1.0"), &Credentials::None).await.is_err());
+}
+
+// ---------------------------------------------------------------- public network (manual)
+
+/// The issue's example repository over real TLS (webpki roots, ring provider). Needs network,
+/// so it only runs on request: `cargo test -p syncd --test chart_sources -- --ignored`.
+#[tokio::test]
+#[ignore = "needs network access to deltawi.github.io"]
+async fn live_public_https_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = ChartCache::open(tmp.path()).unwrap();
+    let got = cache
+        .fetch(
+            &ChartRef::Repo {
+                url: "https://deltawi.github.io/deltallm".into(),
+                name: "deltallm".into(),
+                version: ">=0.1".into(),
+            },
+            &Credentials::None,
+        )
+        .await
+        .unwrap();
+    assert!(got.digest.starts_with("sha256:"), "{got:?}");
+    assert!(!render(&got.dir).is_empty());
 }
