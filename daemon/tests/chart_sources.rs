@@ -291,7 +291,10 @@ impl Repo {
     }
 
     fn put(&self, path: &str, body: impl Into<Vec<u8>>) {
-        self.files.lock().unwrap().insert(path.to_string(), body.into());
+        self.files
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), body.into());
     }
 
     /// Publishes charts (name, version, tgz) with correct digests and relative URLs.
@@ -351,14 +354,20 @@ async fn repo_fetch_by_constraint_verifies_digest_and_renders() {
     assert_eq!(got.digest, format!("sha256:{}", sha256_hex(&v2)));
     assert_eq!(got.source_url, format!("{}/demo-0.2.0.tgz", repo.url()));
     let hex = sha256_hex(&v2);
-    assert_eq!(got.dir, tmp.path().join(format!("charts/extracted/{hex}/demo")));
+    assert_eq!(
+        got.dir,
+        tmp.path().join(format!("charts/extracted/{hex}/demo"))
+    );
     assert_eq!(
         std::fs::read(tmp.path().join(format!("charts/blobs/sha256/{hex}.tgz"))).unwrap(),
         v2
     );
     let out = render(&got.dir);
     let cm = &out["demo/templates/cm.yaml"];
-    assert!(cm.contains("name: rel-demo") && cm.contains("version: \"0.2.0\""), "{cm}");
+    assert!(
+        cm.contains("name: rel-demo") && cm.contains("version: \"0.2.0\""),
+        "{cm}"
+    );
     assert!(cm.contains("hello from demo"), "{cm}");
 
     // Empty = latest stable; a prerelease constraint reaches the rc.
@@ -377,8 +386,14 @@ async fn repo_fetch_by_constraint_verifies_digest_and_renders() {
         .fetch(&repo_ref(&repo, "demo", ">=2"), &Credentials::None)
         .await
         .unwrap_err();
-    assert!(matches!(err, ChartSourceError::NoMatchingVersion { .. }), "{err}");
-    assert!(err.to_string().contains("1.0.0, 0.3.0-rc.1, 0.2.0, 0.1.0"), "{err}");
+    assert!(
+        matches!(err, ChartSourceError::NoMatchingVersion { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("1.0.0, 0.3.0-rc.1, 0.2.0, 0.1.0"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -393,7 +408,10 @@ async fn pinned_version_is_served_from_cache_without_network() {
         .fetch(&repo_ref(&repo, "demo", "0.2.0"), &Credentials::None)
         .await
         .unwrap();
-    assert_eq!((repo.server.count("index.yaml"), repo.server.count(".tgz")), (1, 1));
+    assert_eq!(
+        (repo.server.count("index.yaml"), repo.server.count(".tgz")),
+        (1, 1)
+    );
     let second = cache
         .fetch(&repo_ref(&repo, "demo", "0.2.0"), &Credentials::None)
         .await
@@ -410,7 +428,10 @@ async fn pinned_version_is_served_from_cache_without_network() {
         .await
         .unwrap();
     assert_eq!(third.dir, first.dir);
-    assert_eq!((repo.server.count("index.yaml"), repo.server.count(".tgz")), (2, 1));
+    assert_eq!(
+        (repo.server.count("index.yaml"), repo.server.count(".tgz")),
+        (2, 1)
+    );
 }
 
 #[tokio::test]
@@ -422,11 +443,16 @@ async fn concurrent_fetches_of_one_chart_share_one_entry() {
     let a = ChartCache::open(tmp.path()).unwrap();
     let b = ChartCache::open(tmp.path()).unwrap();
     let r = repo_ref(&repo, "demo", "0.2.0");
-    let (x, y) = tokio::join!(a.fetch(&r, &Credentials::None), b.fetch(&r, &Credentials::None));
+    let (x, y) = tokio::join!(
+        a.fetch(&r, &Credentials::None),
+        b.fetch(&r, &Credentials::None)
+    );
     let (x, y) = (x.unwrap(), y.unwrap());
     assert_eq!(x.dir, y.dir);
     assert!(x.dir.join("templates/cm.yaml").is_file());
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("charts/tmp")).unwrap().collect();
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("charts/tmp"))
+        .unwrap()
+        .collect();
     assert!(leftovers.is_empty(), "temp dirs left behind: {leftovers:?}");
 }
 
@@ -451,7 +477,10 @@ async fn digest_mismatch_is_refused() {
         .fetch(&repo_ref(&repo, "demo", "0.2.0"), &Credentials::None)
         .await
         .unwrap_err();
-    assert!(matches!(err, ChartSourceError::DigestMismatch { .. }), "{err}");
+    assert!(
+        matches!(err, ChartSourceError::DigestMismatch { .. }),
+        "{err}"
+    );
     let msg = err.to_string();
     for part in [
         "demo".to_string(),
@@ -463,7 +492,9 @@ async fn digest_mismatch_is_refused() {
         assert!(msg.contains(&part), "{msg} lacks {part}");
     }
     assert_eq!(
-        std::fs::read_dir(tmp.path().join("charts/blobs/sha256")).unwrap().count(),
+        std::fs::read_dir(tmp.path().join("charts/blobs/sha256"))
+            .unwrap()
+            .count(),
         0,
         "a refused archive must not enter the cache"
     );
@@ -518,13 +549,19 @@ async fn basic_auth_and_no_credentials_to_other_hosts() {
     assert!(matches!(err, ChartSourceError::Auth { .. }), "{err}");
     let msg = format!("{err} {err:?}");
     assert!(msg.contains("401") && msg.contains(&repo.url()), "{msg}");
-    assert!(!msg.contains("wrong-pw") && !msg.contains("s3cret"), "{msg}");
+    assert!(
+        !msg.contains("wrong-pw") && !msg.contains("s3cret"),
+        "{msg}"
+    );
 
     let err = cache
         .fetch(&repo_ref(&repo, "demo", "0.2.0"), &Credentials::None)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("no credentials were given"), "{err}");
+    assert!(
+        err.to_string().contains("no credentials were given"),
+        "{err}"
+    );
 
     let got = cache
         .fetch(&repo_ref(&repo, "demo", "0.2.0"), &basic("ci", "s3cret-pw"))
@@ -554,17 +591,30 @@ async fn remote_dependency_missing_from_charts_is_resolved() {
         .await
         .unwrap();
     assert_eq!(got.digest, format!("sha256:{}", sha256_hex(&app)));
-    assert!(got.dir.starts_with(tmp.path().join("charts/derived")), "{}", got.dir.display());
-    assert_eq!(std::fs::read(got.dir.join("charts/sub-0.1.5.tgz")).unwrap(), sub);
+    assert!(
+        got.dir.starts_with(tmp.path().join("charts/derived")),
+        "{}",
+        got.dir.display()
+    );
+    assert_eq!(
+        std::fs::read(got.dir.join("charts/sub-0.1.5.tgz")).unwrap(),
+        sub
+    );
     let pristine = tmp
         .path()
         .join(format!("charts/extracted/{}/app", sha256_hex(&app)));
     assert!(pristine.join("Chart.yaml").is_file());
-    assert!(!pristine.join("charts").exists(), "the cached chart was modified in place");
+    assert!(
+        !pristine.join("charts").exists(),
+        "the cached chart was modified in place"
+    );
 
     let out = render(&got.dir);
     let sub_cm = &out["app/charts/sub/templates/cm.yaml"];
-    assert!(sub_cm.contains("name: rel-sub") && sub_cm.contains("0.1.5"), "{sub_cm}");
+    assert!(
+        sub_cm.contains("name: rel-sub") && sub_cm.contains("0.1.5"),
+        "{sub_cm}"
+    );
 
     // Same inputs, same derived dir, and no second archive download.
     let again = cache
@@ -586,8 +636,16 @@ async fn local_chart_dependencies_file_and_named_repos() {
     let work = tmp.path().join("work");
     let lib = work.join("lib");
     std::fs::create_dir_all(lib.join("templates")).unwrap();
-    std::fs::write(lib.join("Chart.yaml"), "apiVersion: v2\nname: lib\nversion: 2.0.0\n").unwrap();
-    std::fs::write(lib.join("templates/cm.yaml"), TEMPLATE.replace(".Values.greeting", "\"lib\"")).unwrap();
+    std::fs::write(
+        lib.join("Chart.yaml"),
+        "apiVersion: v2\nname: lib\nversion: 2.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        lib.join("templates/cm.yaml"),
+        TEMPLATE.replace(".Values.greeting", "\"lib\""),
+    )
+    .unwrap();
     let app = work.join("app");
     std::fs::create_dir_all(app.join("templates")).unwrap();
     std::fs::write(
@@ -604,14 +662,29 @@ async fn local_chart_dependencies_file_and_named_repos() {
         .await
         .unwrap();
     assert_ne!(dir, app);
-    assert_eq!(std::fs::read_dir(&app).unwrap().count(), before, "source chart modified");
+    assert_eq!(
+        std::fs::read_dir(&app).unwrap().count(),
+        before,
+        "source chart modified"
+    );
     let out = render(&dir);
-    assert!(out.contains_key("app/charts/sub/templates/cm.yaml"), "{:?}", out.keys());
-    assert!(out.contains_key("app/charts/lib/templates/cm.yaml"), "{:?}", out.keys());
+    assert!(
+        out.contains_key("app/charts/sub/templates/cm.yaml"),
+        "{:?}",
+        out.keys()
+    );
+    assert!(
+        out.contains_key("app/charts/lib/templates/cm.yaml"),
+        "{:?}",
+        out.keys()
+    );
 
     // Nothing missing: the directory itself comes back.
     assert_eq!(
-        cache.ensure_dependencies(&dir, &|_| Credentials::None).await.unwrap(),
+        cache
+            .ensure_dependencies(&dir, &|_| Credentials::None)
+            .await
+            .unwrap(),
         dir
     );
 
@@ -625,7 +698,10 @@ async fn local_chart_dependencies_file_and_named_repos() {
         .await
         .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("redis") && msg.contains("named repository"), "{msg}");
+    assert!(
+        msg.contains("redis") && msg.contains("named repository"),
+        "{msg}"
+    );
 }
 
 // ---------------------------------------------------------------- OCI: token flow double
@@ -697,16 +773,28 @@ async fn oci_bearer_token_flow() {
         version: "3.0.0".into(),
     };
 
-    let err = cache.fetch(&chart, &basic("robot", "bad-pw")).await.unwrap_err();
+    let err = cache
+        .fetch(&chart, &basic("robot", "bad-pw"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, ChartSourceError::Auth { .. }), "{err}");
     let msg = format!("{err} {err:?}");
-    assert!(msg.contains("token service") && msg.contains("401"), "{msg}");
+    assert!(
+        msg.contains("token service") && msg.contains("401"),
+        "{msg}"
+    );
     assert!(!msg.contains("bad-pw") && !msg.contains("t0ken"), "{msg}");
 
-    let got = cache.fetch(&chart, &basic("robot", "t0ken-pw")).await.unwrap();
+    let got = cache
+        .fetch(&chart, &basic("robot", "t0ken-pw"))
+        .await
+        .unwrap();
     assert_eq!(got.version, "3.0.0");
     assert_eq!(got.digest, format!("sha256:{}", sha256_hex(&tgz)));
-    assert_eq!(got.source_url, format!("{url}@sha256:{}", sha256_hex(&manifest)));
+    assert_eq!(
+        got.source_url,
+        format!("{url}@sha256:{}", sha256_hex(&manifest))
+    );
     let token_req = server
         .requests()
         .into_iter()
@@ -714,7 +802,9 @@ async fn oci_bearer_token_flow() {
         .unwrap();
     assert!(
         token_req.path.contains("service=test-registry")
-            && token_req.path.contains("scope=repository%3Acharts%2Fdemo%3Apull"),
+            && token_req
+                .path
+                .contains("scope=repository%3Acharts%2Fdemo%3Apull"),
         "{}",
         token_req.path
     );
@@ -735,8 +825,10 @@ async fn oci_basic_challenge_and_digest_checks() {
     let server = TestServer::start(Arc::new(move |req: &Request| {
         if req.header("authorization") != Some(want.as_str()) {
             let mut r = Response::status(401);
-            r.headers
-                .push(("WWW-Authenticate".into(), r#"Basic realm="registry""#.into()));
+            r.headers.push((
+                "WWW-Authenticate".into(),
+                r#"Basic realm="registry""#.into(),
+            ));
             return r;
         }
         if req.path.contains("/manifests/") {
@@ -755,24 +847,47 @@ async fn oci_basic_challenge_and_digest_checks() {
         version: version.into(),
     };
 
-    let err = cache.fetch(&oci("1.0.0"), &Credentials::None).await.unwrap_err();
+    let err = cache
+        .fetch(&oci("1.0.0"), &Credentials::None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, ChartSourceError::Auth { .. }), "{err}");
-    assert!(err.to_string().contains("no credentials were given"), "{err}");
+    assert!(
+        err.to_string().contains("no credentials were given"),
+        "{err}"
+    );
 
     let creds = basic("u", "registry-pw");
     let err = cache.fetch(&oci("1.0.0"), &creds).await.unwrap_err();
-    assert!(matches!(err, ChartSourceError::DigestMismatch { .. }), "{err}");
+    assert!(
+        matches!(err, ChartSourceError::DigestMismatch { .. }),
+        "{err}"
+    );
     let msg = err.to_string();
-    assert!(msg.contains(&format!("expected sha256:{}", sha256_hex(&tgz))), "{msg}");
-    assert!(msg.contains(&format!("got sha256:{}", sha256_hex(&tampered))), "{msg}");
+    assert!(
+        msg.contains(&format!("expected sha256:{}", sha256_hex(&tgz))),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("got sha256:{}", sha256_hex(&tampered))),
+        "{msg}"
+    );
     assert!(!msg.contains("registry-pw"), "{msg}");
 
     let other = format!("sha256:{}", sha256_hex(b"another manifest"));
     let err = cache.fetch(&oci(&other), &creds).await.unwrap_err();
-    assert!(matches!(err, ChartSourceError::DigestMismatch { .. }), "{err}");
-    assert!(err.to_string().contains(&format!("expected {other}")), "{err}");
+    assert!(
+        matches!(err, ChartSourceError::DigestMismatch { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains(&format!("expected {other}")),
+        "{err}"
+    );
     assert_eq!(
-        std::fs::read_dir(tmp.path().join("charts/blobs/sha256")).unwrap().count(),
+        std::fs::read_dir(tmp.path().join("charts/blobs/sha256"))
+            .unwrap()
+            .count(),
         0
     );
 }
@@ -802,7 +917,11 @@ impl Registry {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let config = dir.path().join("config.yml");
         std::fs::write(
             &config,
@@ -836,10 +955,14 @@ impl Registry {
             if let Ok(Some(status)) = reg.child.try_wait() {
                 panic!(
                     "docker-registry exited with {status}: {}",
-                    std::fs::read_to_string(reg._dir.path().join("registry.log")).unwrap_or_default()
+                    std::fs::read_to_string(reg._dir.path().join("registry.log"))
+                        .unwrap_or_default()
                 );
             }
-            assert!(std::time::Instant::now() < deadline, "docker-registry did not become ready");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "docker-registry did not become ready"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
@@ -857,7 +980,10 @@ impl Registry {
             .unwrap();
         assert_eq!(r.status(), 202, "start upload");
         let location = r.headers()["location"].to_str().unwrap().to_string();
-        let mut url = reqwest::Url::parse(&self.base()).unwrap().join(&location).unwrap();
+        let mut url = reqwest::Url::parse(&self.base())
+            .unwrap()
+            .join(&location)
+            .unwrap();
         url.query_pairs_mut().append_pair("digest", &digest);
         let r = client
             .put(url)
@@ -884,7 +1010,12 @@ impl Registry {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 201, "push manifest: {}", r.text().await.unwrap());
+        assert_eq!(
+            r.status(),
+            201,
+            "push manifest: {}",
+            r.text().await.unwrap()
+        );
         format!("sha256:{}", sha256_hex(&manifest))
     }
 }
@@ -915,7 +1046,12 @@ async fn oci_registry_by_tag_digest_and_constraint() {
     let mut manifests = HashMap::new();
     for v in versions {
         let t = package("demo", v, "");
-        manifests.insert(v, registry.push_chart(name, &v.replace('+', "_"), &t, CHART_LAYER).await);
+        manifests.insert(
+            v,
+            registry
+                .push_chart(name, &v.replace('+', "_"), &t, CHART_LAYER)
+                .await,
+        );
         tgz.insert(v, t);
     }
     let legacy = package("legacy", "0.1.0", "");
@@ -923,7 +1059,12 @@ async fn oci_registry_by_tag_digest_and_constraint() {
         .push_chart("charts/legacy", "0.1.0", &legacy, "application/tar+gzip")
         .await;
     registry
-        .push_chart("charts/image", "0.1.0", &legacy, "application/vnd.oci.image.layer.v1.tar+gzip")
+        .push_chart(
+            "charts/image",
+            "0.1.0",
+            &legacy,
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+        )
         .await;
 
     let tmp = tempfile::tempdir().unwrap();
@@ -934,26 +1075,53 @@ async fn oci_registry_by_tag_digest_and_constraint() {
         version: version.into(),
     };
 
-    let by_tag = cache.fetch(&oci("1.1.0"), &Credentials::None).await.unwrap();
+    let by_tag = cache
+        .fetch(&oci("1.1.0"), &Credentials::None)
+        .await
+        .unwrap();
     assert_eq!(by_tag.version, "1.1.0");
-    assert_eq!(by_tag.digest, format!("sha256:{}", sha256_hex(&tgz["1.1.0"])));
+    assert_eq!(
+        by_tag.digest,
+        format!("sha256:{}", sha256_hex(&tgz["1.1.0"]))
+    );
     assert_eq!(by_tag.source_url, format!("{url}@{}", manifests["1.1.0"]));
     assert!(render(&by_tag.dir)["demo/templates/cm.yaml"].contains("version: \"1.1.0\""));
 
     let newest_1 = cache.fetch(&oci("^1"), &Credentials::None).await.unwrap();
     assert_eq!(newest_1.version, "1.2.0+build.1");
-    assert_eq!(newest_1.digest, format!("sha256:{}", sha256_hex(&tgz["1.2.0+build.1"])));
+    assert_eq!(
+        newest_1.digest,
+        format!("sha256:{}", sha256_hex(&tgz["1.2.0+build.1"]))
+    );
     let latest = cache.fetch(&oci(""), &Credentials::None).await.unwrap();
-    assert_eq!(latest.version, "1.2.0+build.1", "prereleases are not latest stable");
-    let rc = cache.fetch(&oci(">=2.0.0-0"), &Credentials::None).await.unwrap();
+    assert_eq!(
+        latest.version, "1.2.0+build.1",
+        "prereleases are not latest stable"
+    );
+    let rc = cache
+        .fetch(&oci(">=2.0.0-0"), &Credentials::None)
+        .await
+        .unwrap();
     assert_eq!(rc.version, "2.0.0-rc.1");
-    let err = cache.fetch(&oci(">=3"), &Credentials::None).await.unwrap_err();
-    assert!(matches!(err, ChartSourceError::NoMatchingVersion { .. }), "{err}");
+    let err = cache
+        .fetch(&oci(">=3"), &Credentials::None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ChartSourceError::NoMatchingVersion { .. }),
+        "{err}"
+    );
 
     let pinned = manifests["1.0.0"].clone();
-    let by_digest = cache.fetch(&oci(&pinned), &Credentials::None).await.unwrap();
+    let by_digest = cache
+        .fetch(&oci(&pinned), &Credentials::None)
+        .await
+        .unwrap();
     assert_eq!(by_digest.version, "1.0.0");
-    assert_eq!(by_digest.digest, format!("sha256:{}", sha256_hex(&tgz["1.0.0"])));
+    assert_eq!(
+        by_digest.digest,
+        format!("sha256:{}", sha256_hex(&tgz["1.0.0"]))
+    );
 
     // A digest that is not the manifest's is refused by the registry or by us.
     let wrong = format!("sha256:{}", sha256_hex(b"nope"));
@@ -980,13 +1148,195 @@ async fn oci_registry_by_tag_digest_and_constraint() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, ChartSourceError::NoChartLayer { .. }), "{err}");
+    assert!(
+        matches!(err, ChartSourceError::NoChartLayer { .. }),
+        "{err}"
+    );
 
     // With the registry gone, the digest pin is still served from the cache; a tag is not.
     drop(registry);
-    let offline = cache.fetch(&oci(&pinned), &Credentials::None).await.unwrap();
+    let offline = cache
+        .fetch(&oci(&pinned), &Credentials::None)
+        .await
+        .unwrap();
     assert_eq!(offline, by_digest);
-    assert!(cache.fetch(&oci("1.1.0"), &Credentials::None).await.is_err());
+    assert!(cache
+        .fetch(&oci("1.1.0"), &Credentials::None)
+        .await
+        .is_err());
+}
+
+// ---------------------------------------------------------------- TLS (openssl s_server)
+
+/// `openssl s_server -WWW` serving a directory over TLS on 127.0.0.1; killed on drop.
+struct TlsServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn https_repository_with_a_private_ca() {
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        println!("skipped: openssl not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = tmp.path().join("pki");
+    let www = tmp.path().join("www");
+    std::fs::create_dir_all(&pki).unwrap();
+    std::fs::create_dir_all(www.join("charts")).unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    openssl(
+        &pki,
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=syncd test CA",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &pki,
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "leaf.key",
+                "-out",
+                "leaf.csr",
+                "-subj",
+                "/CN=localhost",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        pki.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        &pki,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "1",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
+
+    let v = package("demo", "0.4.0", "");
+    std::fs::write(www.join("charts/demo-0.4.0.tgz"), &v).unwrap();
+    std::fs::write(
+        www.join("charts/index.yaml"),
+        index_yaml(&[Entry {
+            name: "demo",
+            version: "0.4.0",
+            url: "demo-0.4.0.tgz".into(),
+            digest: Some(sha256_hex(&v)),
+        }]),
+    )
+    .unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("openssl")
+        .args(["s_server", "-quiet", "-WWW", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(pki.join("leaf.pem"))
+        .arg("-key")
+        .arg(pki.join("leaf.key"))
+        .current_dir(&www)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = TlsServer { child, port };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", server.port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "openssl s_server did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let chart = ChartRef::Repo {
+        url: format!("https://localhost:{port}/charts"),
+        name: "demo".into(),
+        version: "0.4.0".into(),
+    };
+
+    // Unknown CA: refused by certificate verification.
+    let plain = ChartCache::open(&tmp.path().join("c1")).unwrap();
+    let err = plain.fetch(&chart, &Credentials::None).await.unwrap_err();
+    assert!(matches!(err, ChartSourceError::IndexFetch { .. }), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
+
+    let ca = std::fs::read(pki.join("ca.pem")).unwrap();
+    let trusting = ChartCache::open(&tmp.path().join("c2"))
+        .unwrap()
+        .with_root_certificates_pem(&ca)
+        .unwrap();
+    let got = trusting.fetch(&chart, &Credentials::None).await.unwrap();
+    assert_eq!(got.digest, format!("sha256:{}", sha256_hex(&v)));
+    assert!(render(&got.dir)["demo/templates/cm.yaml"].contains("0.4.0"));
 }
 
 // ---------------------------------------------------------------- public network (manual)

@@ -140,7 +140,10 @@ mod tests {
                 scope: None
             })
         );
-        assert_eq!(parse_challenge(r#"Basic realm="Registry Realm""#), Some(Challenge::Basic));
+        assert_eq!(
+            parse_challenge(r#"Basic realm="Registry Realm""#),
+            Some(Challenge::Basic)
+        );
         assert_eq!(parse_challenge("Bearer service=x"), None);
         assert_eq!(parse_challenge("Negotiate abc"), None);
     }
@@ -148,10 +151,19 @@ mod tests {
     #[test]
     fn origins_and_redaction() {
         let u = |s: &str| Url::parse(s).unwrap();
-        assert!(same_origin(&u("https://a.io/charts/"), &u("https://a.io:443/x.tgz")));
-        assert!(!same_origin(&u("https://a.io/"), &u("https://cdn.a.io/x.tgz")));
+        assert!(same_origin(
+            &u("https://a.io/charts/"),
+            &u("https://a.io:443/x.tgz")
+        ));
+        assert!(!same_origin(
+            &u("https://a.io/"),
+            &u("https://cdn.a.io/x.tgz")
+        ));
         assert!(!same_origin(&u("https://a.io/"), &u("http://a.io/x.tgz")));
-        assert!(!same_origin(&u("http://127.0.0.1:1/"), &u("http://127.0.0.1:2/")));
+        assert!(!same_origin(
+            &u("http://127.0.0.1:1/"),
+            &u("http://127.0.0.1:2/")
+        ));
         assert_eq!(redact("https://u:p@a.io/x"), "https://a.io/x");
         assert_eq!(redact("oci://u:p@a.io/x"), "oci://a.io/x");
         assert_eq!(redact("https://a.io/x"), "https://a.io/x");

@@ -23,7 +23,8 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
 /// lower-cased; `None` unless it is 64 hex digits.
 pub fn digest_hex(digest: &str) -> Option<String> {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
-    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| hex.to_ascii_lowercase())
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| hex.to_ascii_lowercase())
 }
 
 /// The on-disk layout below `<cache>/charts`.
@@ -38,7 +39,14 @@ static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
 impl Store {
     /// Creates the directories of the layout.
     pub fn open(root: PathBuf) -> Result<Store, ChartSourceError> {
-        for sub in ["blobs/sha256", "extracted", "derived", "index", "oci", "tmp"] {
+        for sub in [
+            "blobs/sha256",
+            "extracted",
+            "derived",
+            "index",
+            "oci",
+            "tmp",
+        ] {
             let dir = root.join(sub);
             std::fs::create_dir_all(&dir).map_err(ChartSourceError::cache(&dir))?;
         }
@@ -253,7 +261,9 @@ pub fn unpack_safely(
         let kind = entry.header().entry_type();
         if matches!(
             kind,
-            EntryType::XGlobalHeader | EntryType::XHeader | EntryType::GNULongName
+            EntryType::XGlobalHeader
+                | EntryType::XHeader
+                | EntryType::GNULongName
                 | EntryType::GNULongLink
         ) {
             continue;
@@ -426,7 +436,9 @@ mod tests {
 
     use tar::EntryType as T;
 
-    fn try_unpack(entries: &[(&str, tar::EntryType, &[u8], Option<&str>)]) -> Result<PathBuf, ChartSourceError> {
+    fn try_unpack(
+        entries: &[(&str, tar::EntryType, &[u8], Option<&str>)],
+    ) -> Result<PathBuf, ChartSourceError> {
         let dir = tempfile::tempdir().unwrap().keep();
         unpack_safely(&tgz(entries), &dir, 1000, "test.tgz").map(|()| dir)
     }
@@ -437,7 +449,12 @@ mod tests {
             ("mychart/Chart.yaml", T::Regular, b"name: mychart\n", None),
             ("mychart/templates/", T::Directory, b"", None),
             ("mychart/templates/a.yaml", T::Regular, b"a: 1\n", None),
-            ("mychart/values-link.yaml", T::Symlink, b"", Some("templates/a.yaml")),
+            (
+                "mychart/values-link.yaml",
+                T::Symlink,
+                b"",
+                Some("templates/a.yaml"),
+            ),
         ])
         .unwrap();
         assert_eq!(
@@ -450,21 +467,39 @@ mod tests {
     fn refused(entries: &[(&str, tar::EntryType, &[u8], Option<&str>)], entry: &str, why: &str) {
         let err = try_unpack(entries).unwrap_err();
         let msg = err.to_string();
-        assert!(matches!(err, ChartSourceError::UnsafeArchive { .. }), "{msg}");
-        assert!(msg.contains("test.tgz") && msg.contains(entry) && msg.contains(why), "{msg}");
+        assert!(
+            matches!(err, ChartSourceError::UnsafeArchive { .. }),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("test.tgz") && msg.contains(entry) && msg.contains(why),
+            "{msg}"
+        );
     }
 
     #[test]
     fn unsafe_entries_are_refused() {
-        refused(&[("/etc/passwd", T::Regular, b"x", None)], "/etc/passwd", "absolute");
+        refused(
+            &[("/etc/passwd", T::Regular, b"x", None)],
+            "/etc/passwd",
+            "absolute",
+        );
         refused(&[("c/../../x", T::Regular, b"x", None)], "c/../../x", "..");
         refused(
             &[("c/link", T::Symlink, b"", Some("../../etc"))],
             "c/link",
             "escapes",
         );
-        refused(&[("c/abs", T::Symlink, b"", Some("/etc/passwd"))], "c/abs", "escapes");
-        refused(&[("c/hard", T::Link, b"", Some("../x"))], "c/hard", "escapes");
+        refused(
+            &[("c/abs", T::Symlink, b"", Some("/etc/passwd"))],
+            "c/abs",
+            "escapes",
+        );
+        refused(
+            &[("c/hard", T::Link, b"", Some("../x"))],
+            "c/hard",
+            "escapes",
+        );
         refused(
             &[
                 ("c/in", T::Symlink, b"", Some("sub")),
@@ -475,7 +510,11 @@ mod tests {
         );
         refused(&[("c/dev", T::Char, b"", None)], "c/dev", "devices");
         refused(&[("c/fifo", T::Fifo, b"", None)], "c/fifo", "devices");
-        refused(&[("c/big", T::Regular, &[0u8; 1001], None)], "c/big", "more than 1000 bytes");
+        refused(
+            &[("c/big", T::Regular, &[0u8; 1001], None)],
+            "c/big",
+            "more than 1000 bytes",
+        );
     }
 
     #[test]

@@ -133,7 +133,11 @@ fn chart_yaml_in_tgz(path: &Path) -> Option<String> {
         let parts: Vec<_> = p.components().collect();
         if parts.len() == 2 && p.ends_with("Chart.yaml") {
             let mut text = String::new();
-            entry.by_ref().take(1024 * 1024).read_to_string(&mut text).ok()?;
+            entry
+                .by_ref()
+                .take(1024 * 1024)
+                .read_to_string(&mut text)
+                .ok()?;
             return Some(text);
         }
     }
@@ -174,11 +178,19 @@ pub(super) async fn ensure(
         }
         match origin(chart_dir, dep).map_err(|r| dep_err(dep, r))? {
             Origin::Local(dir) => {
-                let found = read_meta(&dir).map_err(|e| dep_err(dep, format!("{}: {e}", dir.display())))?;
-                if !dep.version.trim().is_empty() && !is_compatible_range(&dep.version, &found.version) {
+                let found =
+                    read_meta(&dir).map_err(|e| dep_err(dep, format!("{}: {e}", dir.display())))?;
+                if !dep.version.trim().is_empty()
+                    && !is_compatible_range(&dep.version, &found.version)
+                {
                     return Err(dep_err(
                         dep,
-                        format!("{} has version {}, which does not satisfy {:?}", dir.display(), found.version, dep.version),
+                        format!(
+                            "{} has version {}, which does not satisfy {:?}",
+                            dir.display(),
+                            found.version,
+                            dep.version
+                        ),
                     ));
                 }
                 key.update(format!("\0file:{}:{}", dep.name, tree_hash(&dir)?).as_bytes());
@@ -208,7 +220,10 @@ pub(super) async fn ensure(
     } else {
         meta.name.replace(['/', '\\'], "_")
     };
-    let dest = cache.store.path("derived").join(hex::encode(key.finalize()));
+    let dest = cache
+        .store
+        .path("derived")
+        .join(hex::encode(key.finalize()));
     if dest.join(&name).join("Chart.yaml").is_file() {
         return Ok(dest.join(name));
     }
@@ -270,7 +285,9 @@ mod tests {
             Ok(Origin::Local(PathBuf::from("/charts/app/../redis")))
         );
         for named in ["@stable", "alias:stable", "stable"] {
-            assert!(origin(dir, &dep(named)).unwrap_err().contains("named repository"));
+            assert!(origin(dir, &dep(named))
+                .unwrap_err()
+                .contains("named repository"));
         }
         assert!(origin(dir, &dep("")).is_err());
     }

@@ -55,7 +55,9 @@ pub enum ChartSourceError {
         reason: String,
     },
     /// The archive's sha256 is not the one the index or manifest promised.
-    #[error("chart {chart} {version} from {url}: digest mismatch, expected {expected}, got {actual}")]
+    #[error(
+        "chart {chart} {version} from {url}: digest mismatch, expected {expected}, got {actual}"
+    )]
     DigestMismatch {
         /// The chart name.
         chart: String,

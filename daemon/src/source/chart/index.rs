@@ -108,8 +108,12 @@ pub fn select_version<'a>(versions: &[&'a str], constraint: &str) -> Result<&'a 
             return Ok(exact);
         }
     }
-    let c = Constraints::parse(if constraint.is_empty() { "*" } else { constraint })
-        .map_err(SelectError::BadConstraint)?;
+    let c = Constraints::parse(if constraint.is_empty() {
+        "*"
+    } else {
+        constraint
+    })
+    .map_err(SelectError::BadConstraint)?;
     versions
         .iter()
         .find(|v| Version::parse(v).is_ok_and(|v| c.check(&v)))
@@ -202,7 +206,9 @@ generated: "2024-01-01T00:00:00Z"
 
     #[test]
     fn index_without_api_version_is_refused() {
-        assert!(IndexFile::parse("entries: {}\n").unwrap_err().contains("API version"));
+        assert!(IndexFile::parse("entries: {}\n")
+            .unwrap_err()
+            .contains("API version"));
         assert!(IndexFile::parse("apiVersion: [").is_err());
     }
 
@@ -211,7 +217,15 @@ generated: "2024-01-01T00:00:00Z"
         for v in ["1.2.3", "v1.2.3", "1.2.3-rc.1", "1.2.3+build.5"] {
             assert!(is_exact_version(v), "{v}");
         }
-        for v in ["1.2", "1.x", ">=1.2.3", "^1.2.3", "", "1.2.3 || 1.2.4", "01.2.3a"] {
+        for v in [
+            "1.2",
+            "1.x",
+            ">=1.2.3",
+            "^1.2.3",
+            "",
+            "1.2.3 || 1.2.4",
+            "01.2.3a",
+        ] {
             assert!(!is_exact_version(v), "{v}");
         }
     }

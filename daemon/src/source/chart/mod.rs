@@ -77,6 +77,7 @@ pub struct ChartCache {
     store: cache::Store,
     client: reqwest::Client,
     insecure_http: bool,
+    extra_roots: Vec<reqwest::Certificate>,
 }
 
 /// Cap on an index, manifest or archive download.
@@ -86,20 +87,33 @@ impl ChartCache {
     /// Opens (creating if needed) the cache below `<dir>/charts`.
     pub fn open(dir: &Path) -> Result<Self, ChartSourceError> {
         let store = cache::Store::open(dir.join("charts"))?;
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("syncd/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(std::time::Duration::from_secs(30))
-            .timeout(std::time::Duration::from_secs(300))
-            .build()
-            .map_err(|e| ChartSourceError::Cache {
-                path: dir.to_path_buf(),
-                source: std::io::Error::other(http::describe(e)),
-            })?;
+        let client = build_client(&[]).map_err(|reason| ChartSourceError::Cache {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(reason),
+        })?;
         Ok(ChartCache {
             store,
             client,
             insecure_http: false,
+            extra_roots: Vec::new(),
         })
+    }
+
+    /// Also trusts the CA certificates in `pem` (a private repository's or registry's CA), on
+    /// top of the bundled webpki roots.
+    pub fn with_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, ChartSourceError> {
+        let invalid = |reason: String| ChartSourceError::InvalidRef {
+            reference: "root certificates".into(),
+            reason,
+        };
+        let certs =
+            reqwest::Certificate::from_pem_bundle(pem).map_err(|e| invalid(http::describe(e)))?;
+        if certs.is_empty() {
+            return Err(invalid("no PEM certificate found".into()));
+        }
+        self.extra_roots.extend(certs);
+        self.client = build_client(&self.extra_roots).map_err(invalid)?;
+        Ok(self)
     }
 
     /// Talk plain http to every OCI registry (localhost and 127.0.0.1 always use http).
@@ -173,6 +187,20 @@ impl ChartCache {
     ) -> Result<PathBuf, ChartSourceError> {
         deps::ensure(self, chart_dir, creds_for).await
     }
+}
+
+/// The HTTP client: rustls with the ring provider (the one kube already links) and webpki
+/// roots, plus any extra CAs. Redirects are followed; reqwest drops `Authorization` when a
+/// redirect leaves the host, so registry blob redirects to storage get no credentials.
+fn build_client(extra_roots: &[reqwest::Certificate]) -> Result<reqwest::Client, String> {
+    let mut b = reqwest::Client::builder()
+        .user_agent(concat!("syncd/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(30))
+        .timeout(std::time::Duration::from_secs(300));
+    for c in extra_roots {
+        b = b.add_root_certificate(c.clone());
+    }
+    b.build().map_err(http::describe)
 }
 
 /// `scheme://host:port` of a URL (oci:// counts as its own scheme), for credential scoping.

@@ -55,22 +55,35 @@ impl OciRef {
         if host.is_empty()
             || repository.is_empty()
             || repository.contains(['@', ':', '?', '#'])
-            || repository.split('/').any(|s| s.is_empty() || s == "." || s == "..")
+            || repository
+                .split('/')
+                .any(|s| s.is_empty() || s == "." || s == "..")
         {
             return Err(invalid("expected oci://host/path/chart (no tag or digest in the URL; give it as the version)"));
         }
         let bare = host.rsplit_once(':').map_or(host, |(h, _)| h);
         let loopback = matches!(bare, "localhost" | "127.0.0.1" | "[::1]");
         Ok(OciRef {
-            scheme: if loopback || insecure_http { "http" } else { "https" },
+            scheme: if loopback || insecure_http {
+                "http"
+            } else {
+                "https"
+            },
             host: host.to_string(),
             repository: repository.to_string(),
-            chart: repository.rsplit('/').next().unwrap_or(repository).to_string(),
+            chart: repository
+                .rsplit('/')
+                .next()
+                .unwrap_or(repository)
+                .to_string(),
         })
     }
 
     fn url(&self, tail: &str) -> Result<Url, ChartSourceError> {
-        let s = format!("{}://{}/v2/{}/{tail}", self.scheme, self.host, self.repository);
+        let s = format!(
+            "{}://{}/v2/{}/{tail}",
+            self.scheme, self.host, self.repository
+        );
         Url::parse(&s).map_err(|e| ChartSourceError::InvalidRef {
             reference: self.display(),
             reason: e.to_string(),
@@ -183,8 +196,8 @@ impl Session<'_> {
             if let Some(s) = &service {
                 q.append_pair("service", s);
             }
-            let scope = scope
-                .unwrap_or_else(|| format!("repository:{}:pull", self.reference.repository));
+            let scope =
+                scope.unwrap_or_else(|| format!("repository:{}:pull", self.reference.repository));
             q.append_pair("scope", &scope);
         }
         let mut req = self.cache.client.get(url.clone());
@@ -211,7 +224,11 @@ impl Session<'_> {
         let body = read_limited(resp, 1024 * 1024).await?;
         let t: TokenResponse = serde_json::from_slice(&body)
             .map_err(|e| format!("token service answer is not JSON: {e}"))?;
-        let token = if t.token.is_empty() { t.access_token } else { t.token };
+        let token = if t.token.is_empty() {
+            t.access_token
+        } else {
+            t.token
+        };
         if token.is_empty() {
             return Err("token service answer has neither token nor access_token".into());
         }
@@ -249,10 +266,12 @@ pub(super) async fn fetch(
     }
     let version = version.trim();
     let pinned = if version.starts_with("sha256:") {
-        Some(digest_hex(version).ok_or_else(|| ChartSourceError::InvalidRef {
-            reference: format!("{}@{version}", r.display()),
-            reason: "a digest is sha256: followed by 64 hex digits".into(),
-        })?)
+        Some(
+            digest_hex(version).ok_or_else(|| ChartSourceError::InvalidRef {
+                reference: format!("{}@{version}", r.display()),
+                reason: "a digest is sha256: followed by 64 hex digits".into(),
+            })?,
+        )
     } else {
         None
     };
@@ -279,16 +298,21 @@ pub(super) async fn fetch(
                     reference: format!("{} {version:?}", r.display()),
                     reason,
                 },
-                SelectError::NoChart | SelectError::NoMatch => ChartSourceError::NoMatchingVersion {
-                    chart: r.chart.clone(),
-                    source_url: r.display(),
-                    constraint: version.to_string(),
-                    available: if refs.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (available: {})", refs.iter().take(10).copied().collect::<Vec<_>>().join(", "))
-                    },
-                },
+                SelectError::NoChart | SelectError::NoMatch => {
+                    ChartSourceError::NoMatchingVersion {
+                        chart: r.chart.clone(),
+                        source_url: r.display(),
+                        constraint: version.to_string(),
+                        available: if refs.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " (available: {})",
+                                refs.iter().take(10).copied().collect::<Vec<_>>().join(", ")
+                            )
+                        },
+                    }
+                }
             })?;
             (picked.replace('+', "_"), Some(picked.to_string()))
         }
@@ -333,9 +357,14 @@ pub(super) async fn fetch(
             .join(", "),
     })?;
     let layer_hex = digest_hex(&layer.digest).ok_or_else(|| {
-        mfail(format!("chart layer digest {:?} is not a sha256 digest", layer.digest))
+        mfail(format!(
+            "chart layer digest {:?} is not a sha256 digest",
+            layer.digest
+        ))
     })?;
-    let label = tag.clone().unwrap_or_else(|| format!("sha256:{manifest_hex}"));
+    let label = tag
+        .clone()
+        .unwrap_or_else(|| format!("sha256:{manifest_hex}"));
     if !cache.store.blob_path(&layer_hex).is_file() {
         let blob_url = r.url(&format!("blobs/sha256:{layer_hex}"))?;
         let fail = |reason: String| ChartSourceError::Download {
@@ -427,7 +456,10 @@ async fn list_tags(session: &mut Session<'_>, r: &OciRef) -> Result<Vec<String>,
             url: url.to_string(),
             reason,
         };
-        let resp = session.get(&url, None).await.map_err(|e| auth_error(&url, e))?;
+        let resp = session
+            .get(&url, None)
+            .await
+            .map_err(|e| auth_error(&url, e))?;
         session.check_auth(&url, resp.status())?;
         if !resp.status().is_success() {
             return Err(fail(status_text(resp.status())));
@@ -444,7 +476,12 @@ async fn list_tags(session: &mut Session<'_>, r: &OciRef) -> Result<Vec<String>,
         }
         let body = read_limited(resp, 16 * 1024 * 1024).await.map_err(fail)?;
         let list: TagList = serde_json::from_slice(&body).map_err(|e| fail(e.to_string()))?;
-        tags.extend(list.tags.unwrap_or_default().into_iter().map(|t| t.replace('_', "+")));
+        tags.extend(
+            list.tags
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| t.replace('_', "+")),
+        );
         match next {
             Some(n) => url = url.join(&n).map_err(|e| fail(e.to_string()))?,
             None => return Ok(tags),
@@ -457,9 +494,13 @@ async fn list_tags(session: &mut Session<'_>, r: &OciRef) -> Result<Vec<String>,
 fn next_link(header: &str) -> Option<String> {
     header.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;
-        params
-            .contains("rel=\"next\"")
-            .then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        params.contains("rel=\"next\"").then(|| {
+            target
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
     })
 }
 
@@ -480,9 +521,21 @@ mod tests {
         );
         let local = OciRef::parse("oci://127.0.0.1:5000/charts/demo/", false).unwrap();
         assert_eq!((local.scheme, local.chart.as_str()), ("http", "demo"));
-        assert_eq!(OciRef::parse("oci://localhost/x", false).unwrap().scheme, "http");
-        assert_eq!(OciRef::parse("oci://reg.lan/x", true).unwrap().scheme, "http");
-        for bad in ["https://x/y", "oci://x", "oci://x/y:1.0", "oci://x/../y", "oci://u:p@x/y"] {
+        assert_eq!(
+            OciRef::parse("oci://localhost/x", false).unwrap().scheme,
+            "http"
+        );
+        assert_eq!(
+            OciRef::parse("oci://reg.lan/x", true).unwrap().scheme,
+            "http"
+        );
+        for bad in [
+            "https://x/y",
+            "oci://x",
+            "oci://x/y:1.0",
+            "oci://x/../y",
+            "oci://u:p@x/y",
+        ] {
             let err = OciRef::parse(bad, false).unwrap_err().to_string();
             assert!(!err.contains("u:p"), "{err}");
         }
@@ -496,11 +549,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(chart_layer(&m).unwrap().digest, "sha256:new");
-        let legacy: Manifest =
-            serde_json::from_str(r#"{"layers":[{"mediaType":"application/tar+gzip","digest":"sha256:old"}]}"#)
-                .unwrap();
+        let legacy: Manifest = serde_json::from_str(
+            r#"{"layers":[{"mediaType":"application/tar+gzip","digest":"sha256:old"}]}"#,
+        )
+        .unwrap();
         assert_eq!(chart_layer(&legacy).unwrap().digest, "sha256:old");
-        let none: Manifest = serde_json::from_str(r#"{"layers":[{"mediaType":"x","digest":"y"}]}"#).unwrap();
+        let none: Manifest =
+            serde_json::from_str(r#"{"layers":[{"mediaType":"x","digest":"y"}]}"#).unwrap();
         assert!(chart_layer(&none).is_none());
     }
 

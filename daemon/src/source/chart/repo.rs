@@ -22,7 +22,9 @@ pub fn base_url(repo: &str) -> Result<Url, ChartSourceError> {
     };
     let mut u = Url::parse(repo.trim()).map_err(|e| invalid(e.to_string()))?;
     if !matches!(u.scheme(), "http" | "https") {
-        return Err(invalid("a chart repository URL must be http:// or https://".into()));
+        return Err(invalid(
+            "a chart repository URL must be http:// or https://".into(),
+        ));
     }
     if !u.username().is_empty() || u.password().is_some() {
         return Err(invalid(
@@ -75,10 +77,12 @@ pub(super) async fn fetch(
         }
     }
 
-    let index_url = base.join("index.yaml").map_err(|e| ChartSourceError::IndexFetch {
-        url: base.to_string(),
-        reason: e.to_string(),
-    })?;
+    let index_url = base
+        .join("index.yaml")
+        .map_err(|e| ChartSourceError::IndexFetch {
+            url: base.to_string(),
+            reason: e.to_string(),
+        })?;
     let index = fetch_index(cache, &index_url, &index_path, &etag_path, creds).await?;
     let entry = index.select(name, version).map_err(|e| match e {
         SelectError::NoChart => ChartSourceError::NoMatchingVersion {
@@ -102,7 +106,11 @@ pub(super) async fn fetch(
 }
 
 fn available(entries: &[IndexEntry]) -> String {
-    let shown: Vec<&str> = entries.iter().take(10).map(|e| e.version.as_str()).collect();
+    let shown: Vec<&str> = entries
+        .iter()
+        .take(10)
+        .map(|e| e.version.as_str())
+        .collect();
     let more = if entries.len() > 10 { ", …" } else { "" };
     format!(" (available: {}{more})", shown.join(", "))
 }
@@ -224,12 +232,15 @@ async fn download(
     entry: &IndexEntry,
     creds: &Credentials,
 ) -> Result<Resolved, ChartSourceError> {
-    let first = entry.urls.first().ok_or_else(|| ChartSourceError::Download {
-        chart: name.to_string(),
-        version: entry.version.clone(),
-        url: base.to_string(),
-        reason: "the index entry has no urls".into(),
-    })?;
+    let first = entry
+        .urls
+        .first()
+        .ok_or_else(|| ChartSourceError::Download {
+            chart: name.to_string(),
+            version: entry.version.clone(),
+            url: base.to_string(),
+            reason: "the index entry has no urls".into(),
+        })?;
     let url = resolve_chart_url(base, first).map_err(|reason| ChartSourceError::Download {
         chart: name.to_string(),
         version: entry.version.clone(),
@@ -245,13 +256,15 @@ async fn download(
     let expected = if entry.digest.is_empty() {
         None
     } else {
-        Some(digest_hex(&entry.digest).ok_or_else(|| ChartSourceError::DigestMismatch {
-            chart: name.to_string(),
-            version: entry.version.clone(),
-            url: redact(url.as_str()),
-            expected: entry.digest.clone(),
-            actual: "(not downloaded: the index digest is not a sha256)".into(),
-        })?)
+        Some(
+            digest_hex(&entry.digest).ok_or_else(|| ChartSourceError::DigestMismatch {
+                chart: name.to_string(),
+                version: entry.version.clone(),
+                url: redact(url.as_str()),
+                expected: entry.digest.clone(),
+                actual: "(not downloaded: the index digest is not a sha256)".into(),
+            })?,
+        )
     };
     let resolved = |hex: String, dir| Resolved {
         name: name.to_string(),
@@ -317,12 +330,24 @@ mod tests {
         let base = base_url("https://deltawi.github.io/deltallm").unwrap();
         assert_eq!(base.as_str(), "https://deltawi.github.io/deltallm/");
         let r = |u: &str| resolve_chart_url(&base, u).unwrap().to_string();
-        assert_eq!(r("deltallm-0.1.0.tgz"), "https://deltawi.github.io/deltallm/deltallm-0.1.0.tgz");
-        assert_eq!(r("charts/x-1.tgz"), "https://deltawi.github.io/deltallm/charts/x-1.tgz");
+        assert_eq!(
+            r("deltallm-0.1.0.tgz"),
+            "https://deltawi.github.io/deltallm/deltallm-0.1.0.tgz"
+        );
+        assert_eq!(
+            r("charts/x-1.tgz"),
+            "https://deltawi.github.io/deltallm/charts/x-1.tgz"
+        );
         assert_eq!(r("/x-1.tgz"), "https://deltawi.github.io/x-1.tgz");
-        assert_eq!(r("https://cdn.example/x-1.tgz"), "https://cdn.example/x-1.tgz");
+        assert_eq!(
+            r("https://cdn.example/x-1.tgz"),
+            "https://cdn.example/x-1.tgz"
+        );
         let slash = base_url("http://127.0.0.1:8080/a/b/").unwrap();
-        assert_eq!(resolve_chart_url(&slash, "c.tgz").unwrap().as_str(), "http://127.0.0.1:8080/a/b/c.tgz");
+        assert_eq!(
+            resolve_chart_url(&slash, "c.tgz").unwrap().as_str(),
+            "http://127.0.0.1:8080/a/b/c.tgz"
+        );
     }
 
     #[test]
