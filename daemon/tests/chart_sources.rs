@@ -901,6 +901,8 @@ struct Registry {
     child: std::process::Child,
     port: u16,
     _dir: tempfile::TempDir,
+    /// Basic credentials the registry demands (htpasswd), used for pushes.
+    auth: Option<(String, String)>,
 }
 
 impl Drop for Registry {
@@ -911,7 +913,8 @@ impl Drop for Registry {
 }
 
 impl Registry {
-    async fn start() -> Option<Registry> {
+    /// Starts a registry; with `auth`, an htpasswd file demands those basic credentials.
+    async fn start(auth: Option<(&str, &str)>) -> Option<Registry> {
         if !Path::new(REGISTRY_BIN).exists() {
             println!("skipped: docker-registry not installed");
             return None;
@@ -923,14 +926,24 @@ impl Registry {
             .unwrap()
             .port();
         let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-                dir.path().join("data").display()
-            ),
-        )
-        .unwrap();
+        let mut yaml = format!(
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.path().join("data").display()
+        );
+        if let Some((user, pass)) = auth {
+            // bcrypt via the renderer's sprig `htpasswd`, the format distribution reads.
+            let htpasswd = syncd_helm::funcs::library().get("htpasswd").unwrap();
+            let line = htpasswd(&[syncd_helm::Value::str(user), syncd_helm::Value::str(pass)])
+                .unwrap()
+                .to_string();
+            let file = dir.path().join("htpasswd");
+            std::fs::write(&file, format!("{line}\n")).unwrap();
+            yaml.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: syncd-test\n    path: {}\n",
+                file.display()
+            ));
+        }
+        std::fs::write(&config, yaml).unwrap();
         let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
         let child = std::process::Command::new(REGISTRY_BIN)
             .arg("serve")
@@ -943,12 +956,14 @@ impl Registry {
             child,
             port,
             _dir: dir,
+            auth: auth.map(|(u, p)| (u.to_string(), p.to_string())),
         };
         let client = reqwest::Client::new();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             if let Ok(r) = client.get(format!("{}/v2/", reg.base())).send().await {
-                if r.status().is_success() {
+                // 401 is the answer of a registry that is up and wants credentials.
+                if r.status().is_success() || (auth.is_some() && r.status() == 401) {
                     return Some(reg);
                 }
             }
@@ -971,10 +986,17 @@ impl Registry {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    fn authed(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.auth {
+            Some((u, p)) => req.basic_auth(u, Some(p)),
+            None => req,
+        }
+    }
+
     async fn push_blob(&self, client: &reqwest::Client, name: &str, bytes: &[u8]) -> String {
         let digest = format!("sha256:{}", sha256_hex(bytes));
-        let r = client
-            .post(format!("{}/v2/{name}/blobs/uploads/", self.base()))
+        let r = self
+            .authed(client.post(format!("{}/v2/{name}/blobs/uploads/", self.base())))
             .send()
             .await
             .unwrap();
@@ -985,8 +1007,8 @@ impl Registry {
             .join(&location)
             .unwrap();
         url.query_pairs_mut().append_pair("digest", &digest);
-        let r = client
-            .put(url)
+        let r = self
+            .authed(client.put(url))
             .header("content-type", "application/octet-stream")
             .body(bytes.to_vec())
             .send()
@@ -1003,8 +1025,8 @@ impl Registry {
         self.push_blob(&client, name, &meta).await;
         self.push_blob(&client, name, tgz).await;
         let manifest = oci_manifest(&meta, tgz, layer_type);
-        let r = client
-            .put(format!("{}/v2/{name}/manifests/{tag}", self.base()))
+        let r = self
+            .authed(client.put(format!("{}/v2/{name}/manifests/{tag}", self.base())))
             .header("content-type", "application/vnd.oci.image.manifest.v1+json")
             .body(manifest.clone())
             .send()
@@ -1037,7 +1059,7 @@ fn syncd_helm_chart_json(tgz: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn oci_registry_by_tag_digest_and_constraint() {
-    let Some(registry) = Registry::start().await else {
+    let Some(registry) = Registry::start(None).await else {
         return;
     };
     let name = "charts/demo";
@@ -1361,4 +1383,38 @@ async fn live_public_https_repository() {
         .unwrap();
     assert!(got.digest.starts_with("sha256:"), "{got:?}");
     assert!(!render(&got.dir).is_empty());
+}
+
+#[tokio::test]
+async fn oci_registry_with_htpasswd_basic_auth() {
+    let Some(registry) = Registry::start(Some(("pusher", "htpasswd-pw"))).await else {
+        return;
+    };
+    let tgz = package("private", "0.5.0", "");
+    registry
+        .push_chart("team/private", "0.5.0", &tgz, CHART_LAYER)
+        .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = ChartCache::open(tmp.path()).unwrap();
+    let chart = ChartRef::Oci {
+        url: format!("oci://127.0.0.1:{}/team/private", registry.port),
+        version: "~0.5".into(),
+    };
+
+    let err = cache.fetch(&chart, &Credentials::None).await.unwrap_err();
+    assert!(matches!(err, ChartSourceError::Auth { .. }), "{err}");
+    let err = cache
+        .fetch(&chart, &basic("pusher", "not-the-pw"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ChartSourceError::Auth { .. }), "{err}");
+    assert!(!format!("{err} {err:?}").contains("not-the-pw"), "{err}");
+
+    let got = cache
+        .fetch(&chart, &basic("pusher", "htpasswd-pw"))
+        .await
+        .unwrap();
+    assert_eq!(got.version, "0.5.0");
+    assert_eq!(got.digest, format!("sha256:{}", sha256_hex(&tgz)));
+    assert!(render(&got.dir)["private/templates/cm.yaml"].contains("0.5.0"));
 }
