@@ -179,7 +179,17 @@ data:
 
 /// A packaged chart (`<name>/…` inside, like `helm package`).
 fn package(name: &str, version: &str, chart_yaml_extra: &str) -> Vec<u8> {
-    let files = [
+    package_with(name, version, chart_yaml_extra, &[])
+}
+
+/// [`package`] plus extra files (path inside the chart, content).
+fn package_with(
+    name: &str,
+    version: &str,
+    chart_yaml_extra: &str,
+    extra: &[(&str, String)],
+) -> Vec<u8> {
+    let mut files = vec![
         (
             "Chart.yaml",
             format!("apiVersion: v2\nname: {name}\nversion: {version}\n{chart_yaml_extra}"),
@@ -187,6 +197,7 @@ fn package(name: &str, version: &str, chart_yaml_extra: &str) -> Vec<u8> {
         ("values.yaml", format!("greeting: hello from {name}\n")),
         ("templates/cm.yaml", TEMPLATE.to_string()),
     ];
+    files.extend(extra.iter().map(|(p, t)| (*p, t.clone())));
     let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
         Vec::new(),
         flate2::Compression::fast(),
@@ -623,6 +634,41 @@ async fn remote_dependency_missing_from_charts_is_resolved() {
         .unwrap();
     assert_eq!(again.dir, got.dir);
     assert_eq!(repo.server.count("sub-0.1.5.tgz"), 1);
+}
+
+#[tokio::test]
+async fn locked_dependency_version_is_used_and_served_offline() {
+    let repo = Repo::start(None);
+    let (old, new) = (package("sub", "0.1.5", ""), package("sub", "0.1.9", ""));
+    let deps = format!(
+        "dependencies:\n  - name: sub\n    version: ^0.1\n    repository: {}\n",
+        repo.url()
+    );
+    let lock = format!(
+        "dependencies:\n- name: sub\n  repository: {}\n  version: 0.1.5\ndigest: sha256:0\ngenerated: \"2025-01-01T00:00:00Z\"\n",
+        repo.url()
+    );
+    let app = package_with("app", "1.0.0", &deps, &[("Chart.lock", lock)]);
+    repo.publish(&[
+        ("sub", "0.1.5", &old),
+        ("sub", "0.1.9", &new),
+        ("app", "1.0.0", &app),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = ChartCache::open(tmp.path()).unwrap();
+    let chart = repo_ref(&repo, "app", "1.0.0");
+
+    let got = cache.fetch(&chart, &Credentials::None).await.unwrap();
+    assert!(got.dir.join("charts/sub-0.1.5.tgz").is_file());
+    assert!(!got.dir.join("charts/sub-0.1.9.tgz").exists());
+    let seen = repo.server.requests().len();
+    let again = cache.fetch(&chart, &Credentials::None).await.unwrap();
+    assert_eq!(again, got);
+    assert_eq!(
+        repo.server.requests().len(),
+        seen,
+        "a pinned chart with locked dependencies must be served from the cache"
+    );
 }
 
 #[tokio::test]

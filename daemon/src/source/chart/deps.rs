@@ -37,6 +37,7 @@ struct Dep {
     repository: String,
 }
 
+/// `Chart.lock` / `requirements.lock`, and `requirements.yaml`: a list of dependencies.
 #[derive(Debug, Deserialize, Default)]
 struct Requirements {
     #[serde(default)]
@@ -99,6 +100,30 @@ fn read_meta(chart_dir: &Path) -> Result<ChartMeta, ChartSourceError> {
         meta.dependencies = r.dependencies;
     }
     Ok(meta)
+}
+
+/// The lock file's entries (`Chart.lock`, or `requirements.lock` for v1 charts); empty when
+/// there is none or it does not parse (the constraints then decide, as without a lock).
+fn read_lock(chart_dir: &Path) -> Vec<Dep> {
+    ["Chart.lock", "requirements.lock"]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(chart_dir.join(f)).ok())
+        .and_then(|t| serde_yaml::from_str::<Requirements>(&t).ok())
+        .map(|r| r.dependencies)
+        .unwrap_or_default()
+}
+
+/// The version to fetch: the locked one when the lock has this dependency from the same
+/// repository and it still satisfies the constraint (what `helm dependency build` installs),
+/// else the constraint itself. A locked exact version lets a cached archive be reused offline.
+fn wanted_version(dep: &Dep, lock: &[Dep]) -> String {
+    lock.iter()
+        .find(|l| {
+            l.name == dep.name
+                && l.repository.trim_end_matches('/') == dep.repository.trim_end_matches('/')
+                && (dep.version.trim().is_empty() || is_compatible_range(&dep.version, &l.version))
+        })
+        .map_or_else(|| dep.version.clone(), |l| l.version.clone())
 }
 
 /// `(name, version)` of every subchart under `charts/` (directories and `.tgz` archives).
@@ -164,6 +189,7 @@ pub(super) async fn ensure(
 ) -> Result<PathBuf, ChartSourceError> {
     let meta = read_meta(chart_dir)?;
     let have = present(chart_dir);
+    let lock = read_lock(chart_dir);
     let dep_err = |dep: &Dep, reason: String| ChartSourceError::Dependency {
         chart: chart_dir.to_path_buf(),
         dependency: dep.name.clone(),
@@ -176,7 +202,11 @@ pub(super) async fn ensure(
         if satisfied(dep, &have) {
             continue;
         }
-        match origin(chart_dir, dep).map_err(|r| dep_err(dep, r))? {
+        let pinned = Dep {
+            version: wanted_version(dep, &lock),
+            ..dep.clone()
+        };
+        match origin(chart_dir, &pinned).map_err(|r| dep_err(dep, r))? {
             Origin::Local(dir) => {
                 let found =
                     read_meta(&dir).map_err(|e| dep_err(dep, format!("{}: {e}", dir.display())))?;
@@ -290,6 +320,23 @@ mod tests {
                 .contains("named repository"));
         }
         assert!(origin(dir, &dep("")).is_err());
+    }
+
+    #[test]
+    fn lock_pins_versions_that_still_satisfy_the_constraint() {
+        let lock = vec![Dep {
+            name: "redis".into(),
+            version: "1.4.2".into(),
+            repository: "https://charts.example/".into(),
+        }];
+        assert_eq!(
+            wanted_version(&dep("https://charts.example"), &lock),
+            "1.4.2"
+        );
+        assert_eq!(wanted_version(&dep("https://other.example"), &lock), "^1");
+        let mut newer = dep("https://charts.example");
+        newer.version = ">=2".into();
+        assert_eq!(wanted_version(&newer, &lock), ">=2");
     }
 
     #[test]

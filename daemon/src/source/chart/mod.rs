@@ -177,9 +177,10 @@ impl ChartCache {
     /// `chart_dir` itself when nothing is missing; otherwise a derived copy in the cache,
     /// `derived/<key>/<name>/`, where the key hashes the chart's content and the digests of
     /// the dependencies added — the original (possibly an immutable cache entry) is never
-    /// modified. Dependencies' own dependencies are not resolved (published archives carry
-    /// theirs, as `helm dependency build` assumes). `creds_for` maps a repository URL to the
-    /// credentials to use for it.
+    /// modified. A `Chart.lock` (`requirements.lock`) entry for the same name and repository
+    /// that still satisfies the constraint pins the version, as `helm dependency build` does.
+    /// Dependencies' own dependencies are not resolved (published archives carry theirs).
+    /// `creds_for` maps a repository URL to the credentials to use for it.
     pub async fn ensure_dependencies(
         &self,
         chart_dir: &Path,
