@@ -14,6 +14,9 @@ use super::ChartSourceError;
 /// Cap on the bytes one chart may extract to; real charts are kilobytes, a bomb is not.
 pub const DEFAULT_EXTRACT_LIMIT: u64 = 100 * 1024 * 1024;
 
+/// Cap on the entries of one archive (a flood of empty files is a bomb too).
+const MAX_ENTRIES: usize = 50_000;
+
 /// `sha256:<hex>` of some bytes.
 pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
@@ -256,6 +259,7 @@ pub fn unpack_safely(
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(tgz));
     let mut total: u64 = 0;
     let mut links: Vec<PathBuf> = Vec::new();
+    let mut entries = 0usize;
     for entry in tar.entries().map_err(|e| bad(e.to_string()))? {
         let mut entry = entry.map_err(|e| bad(e.to_string()))?;
         let kind = entry.header().entry_type();
@@ -270,9 +274,16 @@ pub fn unpack_safely(
         }
         let raw = entry.path().map_err(|e| bad(e.to_string()))?.into_owned();
         let rel = safe_relative(&raw).map_err(|r| unsafe_entry(&raw, r))?;
-        // Writing below a link we created would follow it, wherever it points.
-        if links.iter().any(|l| rel.starts_with(l) && rel != *l) {
+        // Writing at or below a link we created would follow it, wherever it points.
+        if links.iter().any(|l| rel.starts_with(l)) {
             return Err(unsafe_entry(&raw, "path goes through a link".into()));
+        }
+        entries += 1;
+        if entries > MAX_ENTRIES {
+            return Err(unsafe_entry(
+                &raw,
+                format!("more than {MAX_ENTRIES} entries"),
+            ));
         }
         let out = dest.join(&rel);
         let parent = out.parent().unwrap_or(dest).to_path_buf();
@@ -304,7 +315,8 @@ pub fn unpack_safely(
                 let inside = if kind == EntryType::Symlink {
                     link_stays_inside(&rel, &target)
                 } else {
-                    safe_relative(&target).is_ok()
+                    // A hard link's source must not be reached through a symlink either.
+                    safe_relative(&target).is_ok_and(|t| !links.iter().any(|l| t.starts_with(l)))
                 };
                 if !inside {
                     return Err(unsafe_entry(
@@ -327,6 +339,29 @@ pub fn unpack_safely(
                     &raw,
                     format!("unsupported entry type {other:?} (devices and FIFOs are refused)"),
                 ));
+            }
+        }
+    }
+    // The lexical check above cannot see a link whose target walks through another link
+    // (`a -> .`, `b -> a/..`); resolving every link once everything exists does.
+    let root = std::fs::canonicalize(dest).map_err(ChartSourceError::cache(dest))?;
+    for link in &links {
+        let path = dest.join(link);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            match std::fs::canonicalize(&path) {
+                Ok(real) if real.starts_with(&root) => {}
+                Ok(_) => {
+                    return Err(unsafe_entry(
+                        link,
+                        "link resolves outside the archive".into(),
+                    ))
+                }
+                Err(_) => {
+                    return Err(unsafe_entry(
+                        link,
+                        "link target does not exist inside the archive".into(),
+                    ))
+                }
             }
         }
     }
@@ -507,6 +542,27 @@ mod tests {
             ],
             "c/in/f",
             "through a link",
+        );
+        refused(
+            &[
+                ("c/dot", T::Symlink, b"", Some(".")),
+                ("c/up", T::Symlink, b"", Some("dot/../..")),
+            ],
+            "c/up",
+            "outside the archive",
+        );
+        refused(
+            &[
+                ("c/l", T::Symlink, b"", Some("x")),
+                ("c/l", T::Regular, b"x", None),
+            ],
+            "c/l",
+            "through a link",
+        );
+        refused(
+            &[("c/dangling", T::Symlink, b"", Some("nowhere"))],
+            "c/dangling",
+            "does not exist",
         );
         refused(&[("c/dev", T::Char, b"", None)], "c/dev", "devices");
         refused(&[("c/fifo", T::Fifo, b"", None)], "c/fifo", "devices");
