@@ -294,7 +294,16 @@ impl Repo {
                 }
             }
             match f.lock().unwrap().get(req.path.as_str()) {
-                Some(body) if req.method == "GET" => Response::ok(body.clone()),
+                Some(body) if req.method == "GET" => {
+                    // ETags like a static host, so conditional index GETs can be checked.
+                    let etag = format!("\"{}\"", &sha256_hex(body)[..16]);
+                    if req.header("if-none-match") == Some(etag.as_str()) {
+                        return Response::status(304);
+                    }
+                    let mut r = Response::ok(body.clone());
+                    r.headers.push(("ETag".into(), etag));
+                    r
+                }
                 _ => Response::status(404),
             }
         }));
@@ -443,6 +452,26 @@ async fn pinned_version_is_served_from_cache_without_network() {
         (repo.server.count("index.yaml"), repo.server.count(".tgz")),
         (2, 1)
     );
+    let index_reqs: Vec<_> = repo
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("index.yaml"))
+        .collect();
+    assert_eq!(index_reqs[0].header("if-none-match"), None);
+    assert!(
+        index_reqs[1].header("if-none-match").is_some(),
+        "the index refresh must be conditional"
+    );
+
+    // A changed index (new version) is picked up: the ETag no longer matches.
+    let v3 = package("demo", "0.2.1", "");
+    repo.publish(&[("demo", "0.2.0", &v2), ("demo", "0.2.1", &v3)]);
+    let fourth = cache
+        .fetch(&repo_ref(&repo, "demo", "^0.2"), &Credentials::None)
+        .await
+        .unwrap();
+    assert_eq!(fourth.version, "0.2.1");
 }
 
 #[tokio::test]
