@@ -1250,6 +1250,31 @@ async fn oci_registry_by_tag_digest_and_constraint() {
         "{err}"
     );
 
+    // A chart whose dependency lives in the registry (oci:// repository = the parent path).
+    let deps = format!(
+        "dependencies:\n  - name: demo\n    version: ~1.1\n    repository: oci://127.0.0.1:{}/charts\n",
+        registry.port
+    );
+    let parent = package("umbrella", "0.1.0", &deps);
+    registry
+        .push_chart("apps/umbrella", "0.1.0", &parent, CHART_LAYER)
+        .await;
+    let umbrella = cache
+        .fetch(
+            &ChartRef::Oci {
+                url: format!("oci://127.0.0.1:{}/apps/umbrella", registry.port),
+                version: "0.1.0".into(),
+            },
+            &Credentials::None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(umbrella.dir.join("charts/demo-1.1.0.tgz")).unwrap(),
+        tgz["1.1.0"]
+    );
+    assert!(render(&umbrella.dir).contains_key("umbrella/charts/demo/templates/cm.yaml"));
+
     // With the registry gone, the digest pin is still served from the cache; a tag is not.
     drop(registry);
     let offline = cache
