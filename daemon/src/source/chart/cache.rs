@@ -53,6 +53,7 @@ impl Store {
             let dir = root.join(sub);
             std::fs::create_dir_all(&dir).map_err(ChartSourceError::cache(&dir))?;
         }
+        sweep_stale_temps(&root.join("tmp"));
         Ok(Store {
             root,
             extract_limit: DEFAULT_EXTRACT_LIMIT,
@@ -145,6 +146,26 @@ impl Store {
                 path: dest.to_path_buf(),
                 source: e,
             }),
+        }
+    }
+}
+
+/// Removes temp dirs a crashed writer left behind. Only old ones: a live writer in another
+/// process may be using a young one.
+fn sweep_stale_temps(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old {
+            let _ = std::fs::remove_dir_all(e.path());
         }
     }
 }
