@@ -3,6 +3,7 @@
 //! git sources such as training code. Every source resolves to something immutable (a commit or
 //! a digest) before it is rendered.
 
+pub mod chart;
 pub mod credentials;
 mod local;
 
