@@ -4,6 +4,7 @@
 //! a digest) before it is rendered.
 
 pub mod credentials;
+pub mod git;
 mod local;
 
 pub use local::{open_local, SourceError, SourceTree};
