@@ -584,6 +584,9 @@ fn symlinks_leaving_the_checkout_are_refused() {
     }
 }
 
+/// A commit, its checkout directory and the files in it.
+type Seen = (String, PathBuf, Vec<(String, Vec<u8>)>);
+
 #[test]
 fn concurrent_caches_on_one_directory_share_mirrors_and_checkouts() {
     let tmp = tempfile::tempdir().unwrap();
@@ -604,7 +607,7 @@ fn concurrent_caches_on_one_directory_share_mirrors_and_checkouts() {
     let dir = tmp.path().join("cache");
     let remote = GitRemote::anonymous(daemon.url("app"));
 
-    let results: Vec<Vec<(String, PathBuf, Vec<(String, Vec<u8>)>)>> = std::thread::scope(|s| {
+    let results: Vec<Vec<Seen>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..4)
             .map(|t| {
                 let dir = dir.clone();

@@ -41,7 +41,9 @@ pub(crate) fn fetch_into(
     let mut attempts = 0u32;
     callbacks.credentials(|_url, user_from_url, allowed| {
         attempts += 1;
-        let result = credential(&credentials, user_from_url, allowed, attempts);
+        // The user from the URL: libgit2 never sees it for http (userinfo is stripped).
+        let user = user_from_url.or(url.user.as_deref());
+        let result = credential(&credentials, user, allowed, attempts);
         if let Err(why) = &result {
             *auth_problem.borrow_mut() = Some(why.clone());
         }
