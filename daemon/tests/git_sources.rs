@@ -363,6 +363,20 @@ fn clone_refetch_is_incremental_and_picks_up_new_commits() {
     assert_eq!(std::fs::read_to_string(old.dir.join("values.yaml")).unwrap(), "replicas: 1\n");
     assert_ne!(co.dir, old.dir);
 
+    // Branches and tags deleted upstream are pruned from the mirror: resolving them now is a
+    // plain "not found", not a stale fallback.
+    git(&up.work, &["branch", "gone"]);
+    git(&up.work, &["tag", "gone-tag"]);
+    up.push();
+    assert_eq!(cache.resolve(&remote, &GitRef::parse("gone")).unwrap().commit, second);
+    assert_eq!(cache.resolve(&remote, &GitRef::parse("gone-tag")).unwrap().commit, second);
+    git(&up.bare, &["branch", "-D", "gone"]);
+    git(&up.bare, &["tag", "-d", "gone-tag"]);
+    for name in ["gone", "gone-tag"] {
+        let err = cache.resolve(&remote, &GitRef::parse(name)).unwrap_err();
+        assert!(matches!(err, GitError::RefNotFound { .. }), "{name}: {err}");
+    }
+
     // A second GitCache on the same directory reuses the mirror (no new objects).
     let again = GitCache::open(&tmp.path().join("cache"), 0).unwrap();
     assert_eq!(again.resolve(&remote, &main).unwrap().fetched.unwrap().received_objects, 0);
@@ -680,4 +694,28 @@ fn the_size_bound_evicts_old_checkouts_but_not_live_ones() {
     // It comes back on demand.
     let again = cache.checkout(&remote, &b).unwrap();
     assert!(again.dir.join("blob").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_wrappers_run_on_the_blocking_pool() {
+    let tmp = tempfile::tempdir().unwrap();
+    let up = Upstream::new(tmp.path(), "local");
+    let commit = up.commit("k.txt", "v\n");
+    up.push();
+    let cache = GitCache::open(&tmp.path().join("cache"), 0).unwrap();
+    // A file:// URL and the plain path share one mirror.
+    let by_url = GitRemote::anonymous(format!("file://{}", up.bare.display()));
+    let r = cache.resolve_async(by_url.clone(), GitRef::Default).await.unwrap();
+    assert_eq!((r.commit.as_str(), r.reference.as_str()), (commit.as_str(), "refs/heads/main"));
+    let by_path = GitRemote::anonymous(up.bare.display().to_string());
+    let again = cache.resolve_async(by_path.clone(), GitRef::Default).await.unwrap();
+    assert_eq!(again.commit, commit);
+    let mirrors: Vec<_> = std::fs::read_dir(tmp.path().join("cache/mirrors"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .collect();
+    assert_eq!(mirrors.len(), 1, "{mirrors:?}");
+    let co = cache.checkout_async(by_path, commit.clone()).await.unwrap();
+    assert_eq!(std::fs::read_to_string(co.dir.join("k.txt")).unwrap(), "v\n");
 }

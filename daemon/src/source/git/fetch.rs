@@ -188,3 +188,59 @@ fn check_host_key(url: &GitUrl, credentials: &Credentials, key: Option<&[u8]>) -
         HostKeyStatus::Revoked => Err(format!("the {kind} host key of {name} is revoked")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::credentials::Secret;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+
+    fn blob(kind: &str, body: &[u8]) -> Vec<u8> {
+        let mut b = (kind.len() as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind.as_bytes());
+        b.extend_from_slice(body);
+        b
+    }
+
+    #[test]
+    fn host_keys_are_checked_against_the_configured_known_hosts() {
+        let dir = tempfile::tempdir().unwrap();
+        let kh = dir.path().join("known_hosts");
+        let key = blob("ssh-ed25519", b"server-key");
+        std::fs::write(&kh, format!("[git.example]:2222 ssh-ed25519 {}\n", STANDARD.encode(&key))).unwrap();
+        let creds = Credentials::SshKey {
+            username: "git".into(),
+            private_key: dir.path().join("id"),
+            passphrase: None,
+            known_hosts: kh,
+        };
+        let url = GitUrl::parse("ssh://git@git.example:2222/repo.git");
+        assert_eq!(check_host_key(&url, &creds, Some(&key)), Ok(()));
+        let changed = check_host_key(&url, &creds, Some(&blob("ssh-ed25519", b"other"))).unwrap_err();
+        assert!(changed.contains("does not match") && changed.contains("[git.example]:2222"), "{changed}");
+        let other_port = GitUrl::parse("git@git.example:repo.git");
+        let unknown = check_host_key(&other_port, &creds, Some(&key)).unwrap_err();
+        assert!(unknown.contains("is not listed"), "{unknown}");
+        let no_file = check_host_key(&url, &Credentials::None, Some(&key)).unwrap_err();
+        assert!(no_file.contains("no known_hosts"), "{no_file}");
+        // Not ssh: the TLS chain was checked by libgit2.
+        assert_eq!(check_host_key(&GitUrl::parse("https://h/r"), &Credentials::None, None), Ok(()));
+    }
+
+    #[test]
+    fn credentials_are_offered_once_then_refused() {
+        let basic = Credentials::Basic {
+            username: "u".into(),
+            password: Secret::new("p"),
+        };
+        let plain = CredentialType::USER_PASS_PLAINTEXT;
+        assert!(credential(&basic, None, plain, 1).is_ok());
+        let again = credential(&basic, None, plain, 2).err().unwrap();
+        assert!(again.contains("rejected"), "{again}");
+        let none = credential(&Credentials::None, None, plain, 1).err().unwrap();
+        assert!(none.contains("none are configured"), "{none}");
+        let wrong_kind = credential(&basic, None, CredentialType::SSH_KEY, 1).err().unwrap();
+        assert!(wrong_kind.contains("SSH_KEY"), "{wrong_kind}");
+    }
+}
