@@ -35,14 +35,23 @@ pub use url::redact_url;
 
 use super::credentials::Credentials;
 
-/// A git remote and how to authenticate to it.
-#[derive(Clone, Debug)]
+/// A git remote and how to authenticate to it. `Debug` shows the URL without userinfo.
+#[derive(Clone)]
 pub struct GitRemote {
     /// `https://`, `http://`, `ssh://`, `user@host:path` (scp form), `git://`, `file://` or a
     /// local path. Userinfo in the URL is stripped before use; pass secrets in `credentials`.
     pub url: String,
     /// How to authenticate.
     pub credentials: Credentials,
+}
+
+impl std::fmt::Debug for GitRemote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitRemote")
+            .field("url", &redact_url(&self.url))
+            .field("credentials", &self.credentials)
+            .finish()
+    }
 }
 
 impl GitRemote {
@@ -160,5 +169,22 @@ impl GitError {
     pub(crate) fn cache(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> GitError {
         let path = path.into();
         move |source| GitError::Cache { path, source }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::credentials::Secret;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let remote = GitRemote {
+            url: "https://me:hunter2@git.example/r.git".into(),
+            credentials: Credentials::Token(Secret::new("tok-abc")),
+        };
+        let shown = format!("{remote:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("tok-abc"), "{shown}");
+        assert!(shown.contains("https://git.example/r.git"), "{shown}");
     }
 }
