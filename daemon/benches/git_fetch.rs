@@ -62,7 +62,12 @@ fn commit_header(out: &mut Vec<u8>, n: usize, parent: Option<&str>) {
 }
 
 fn file(out: &mut Vec<u8>, path: &str, content: &str) {
-    write!(out, "M 100644 inline {path}\ndata {}\n{content}\n", content.len()).unwrap();
+    write!(
+        out,
+        "M 100644 inline {path}\ndata {}\n{content}\n",
+        content.len()
+    )
+    .unwrap();
 }
 
 /// 1,000 commits: the first adds 10,000 files, each later one changes 10 of them.
@@ -70,13 +75,21 @@ fn build_repo(bare: &Path) {
     let mut s = Vec::with_capacity(8 << 20);
     commit_header(&mut s, 0, None);
     for i in 0..FILES {
-        file(&mut s, &format!("dir{}/file{i}.txt", i % 100), &format!("file {i} version 0\n"));
+        file(
+            &mut s,
+            &format!("dir{}/file{i}.txt", i % 100),
+            &format!("file {i} version 0\n"),
+        );
     }
     for c in 1..COMMITS {
         commit_header(&mut s, c, None);
         for k in 0..10 {
             let i = (c * 10 + k) % FILES;
-            file(&mut s, &format!("dir{}/file{i}.txt", i % 100), &format!("file {i} version {c}\n"));
+            file(
+                &mut s,
+                &format!("dir{}/file{i}.txt", i % 100),
+                &format!("file {i} version {c}\n"),
+            );
         }
     }
     fast_import(bare, &s);
@@ -149,7 +162,10 @@ fn main() {
     let served = tmp.path().join("served");
     let bare = served.join("bench.git");
     std::fs::create_dir_all(&bare).expect("dir");
-    git(&bare, &["-c", "init.defaultBranch=main", "init", "-q", "--bare"]);
+    git(
+        &bare,
+        &["-c", "init.defaultBranch=main", "init", "-q", "--bare"],
+    );
     let (build, ()) = time(|| build_repo(&bare));
     eprintln!("built {FILES} files / {COMMITS} commits in {build:?}");
     let (_daemon, port) = start_daemon(&served);
@@ -163,7 +179,13 @@ fn main() {
     let (git_clone, _) = time(|| {
         git(
             tmp.path(),
-            &["clone", "-q", "--mirror", &url, mirror.to_str().expect("utf-8 path")],
+            &[
+                "clone",
+                "-q",
+                "--mirror",
+                &url,
+                mirror.to_str().expect("utf-8 path"),
+            ],
         )
     });
     let head = git(&bare, &["rev-parse", "main"]);
@@ -175,7 +197,9 @@ fn main() {
         let (d, r) = time(|| cache.resolve(&remote, &main_ref).expect("resolve"));
         assert_eq!(r.fetched.map(|f| f.received_objects), Some(0));
         unchanged.0.push(d);
-        unchanged.1.push(time(|| git(&mirror, &["fetch", "-q", "--prune"])).0);
+        unchanged
+            .1
+            .push(time(|| git(&mirror, &["fetch", "-q", "--prune"])).0);
     }
     let mut one_new = (Vec::new(), Vec::new());
     for n in 0..RUNS {
@@ -184,13 +208,22 @@ fn main() {
         let (d, r) = time(|| cache.resolve(&remote, &main_ref).expect("resolve"));
         assert_eq!(r.commit, expected);
         one_new.0.push(d);
-        one_new.1.push(time(|| git(&mirror, &["fetch", "-q", "--prune"])).0);
+        one_new
+            .1
+            .push(time(|| git(&mirror, &["fetch", "-q", "--prune"])).0);
         assert_eq!(git(&mirror, &["rev-parse", "main"]), expected);
     }
 
-    println!("git fetch over git:// on 127.0.0.1 — {FILES} files, {COMMITS} commits, median of {RUNS}");
+    println!(
+        "git fetch over git:// on 127.0.0.1 — {FILES} files, {COMMITS} commits, median of {RUNS}"
+    );
     println!("{:<34} {:>12} {:>12}", "case", "syncd", "git");
-    println!("{:<34} {:>12} {:>12}", "initial clone (1 run)", ms(syncd_clone), ms(git_clone));
+    println!(
+        "{:<34} {:>12} {:>12}",
+        "initial clone (1 run)",
+        ms(syncd_clone),
+        ms(git_clone)
+    );
     println!(
         "{:<34} {:>12} {:>12}",
         "incremental fetch, unchanged",
@@ -203,5 +236,10 @@ fn main() {
         ms(median(one_new.0)),
         ms(median(one_new.1))
     );
-    println!("{:<34} {:>12} {:>12}", "checkout of HEAD (syncd, 1 run)", ms(syncd_checkout), "-");
+    println!(
+        "{:<34} {:>12} {:>12}",
+        "checkout of HEAD (syncd, 1 run)",
+        ms(syncd_checkout),
+        "-"
+    );
 }

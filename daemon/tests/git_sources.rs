@@ -19,7 +19,12 @@ use syncd::source::git::{GitCache, GitError, GitRef, GitRemote};
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args(["-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "protocol.file.allow=always",
+        ])
         .args(args)
         .current_dir(dir)
         .env("GIT_AUTHOR_NAME", "Test")
@@ -62,7 +67,10 @@ impl Upstream {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, content).unwrap();
         git(&self.work, &["add", "-A"]);
-        git(&self.work, &["commit", "-q", "-m", &format!("write {file}")]);
+        git(
+            &self.work,
+            &["commit", "-q", "-m", &format!("write {file}")],
+        );
         git(&self.work, &["rev-parse", "HEAD"])
     }
 
@@ -281,7 +289,10 @@ fn serve(conn: TcpStream, root: &Path, expected_auth: &str) -> std::io::Result<(
             .map(|i| (i, 4))
             .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
         let (head, payload) = match split {
-            Some((i, n)) => (String::from_utf8_lossy(&raw[..i]).into_owned(), &raw[i + n..]),
+            Some((i, n)) => (
+                String::from_utf8_lossy(&raw[..i]).into_owned(),
+                &raw[i + n..],
+            ),
             None => (String::new(), &raw[..]),
         };
         let mut status = "200 OK".to_string();
@@ -294,7 +305,11 @@ fn serve(conn: TcpStream, root: &Path, expected_auth: &str) -> std::io::Result<(
                 response.extend_from_slice(b"\r\n");
             }
         }
-        write!(out, "HTTP/1.1 {status}\r\nContent-Length: {}\r\n", payload.len())?;
+        write!(
+            out,
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\n",
+            payload.len()
+        )?;
         out.write_all(&response)?;
         out.write_all(b"\r\n")?;
         out.write_all(payload)?;
@@ -344,11 +359,19 @@ fn clone_refetch_is_incremental_and_picks_up_new_commits() {
     assert_eq!(r1.commit, first);
     assert_eq!(r1.reference, "refs/heads/main");
     assert_eq!(r1.stale, None);
-    assert!(r1.fetched.unwrap().received_objects >= 3, "{:?}", r1.fetched);
+    assert!(
+        r1.fetched.unwrap().received_objects >= 3,
+        "{:?}",
+        r1.fetched
+    );
 
     let r2 = cache.resolve(&remote, &main).unwrap();
     assert_eq!(r2.commit, first);
-    assert_eq!(r2.fetched.unwrap().received_objects, 0, "unchanged repo: nothing transferred");
+    assert_eq!(
+        r2.fetched.unwrap().received_objects,
+        0,
+        "unchanged repo: nothing transferred"
+    );
 
     let second = up.commit("values.yaml", "replicas: 2\n");
     up.push();
@@ -358,9 +381,15 @@ fn clone_refetch_is_incremental_and_picks_up_new_commits() {
     assert!(got > 0 && got <= 3, "only the new commit's objects: {got}");
 
     let co = cache.checkout(&remote, &r3.commit).unwrap();
-    assert_eq!(std::fs::read_to_string(co.dir.join("values.yaml")).unwrap(), "replicas: 2\n");
+    assert_eq!(
+        std::fs::read_to_string(co.dir.join("values.yaml")).unwrap(),
+        "replicas: 2\n"
+    );
     let old = cache.checkout(&remote, &first).unwrap();
-    assert_eq!(std::fs::read_to_string(old.dir.join("values.yaml")).unwrap(), "replicas: 1\n");
+    assert_eq!(
+        std::fs::read_to_string(old.dir.join("values.yaml")).unwrap(),
+        "replicas: 1\n"
+    );
     assert_ne!(co.dir, old.dir);
 
     // Branches and tags deleted upstream are pruned from the mirror: resolving them now is a
@@ -368,8 +397,20 @@ fn clone_refetch_is_incremental_and_picks_up_new_commits() {
     git(&up.work, &["branch", "gone"]);
     git(&up.work, &["tag", "gone-tag"]);
     up.push();
-    assert_eq!(cache.resolve(&remote, &GitRef::parse("gone")).unwrap().commit, second);
-    assert_eq!(cache.resolve(&remote, &GitRef::parse("gone-tag")).unwrap().commit, second);
+    assert_eq!(
+        cache
+            .resolve(&remote, &GitRef::parse("gone"))
+            .unwrap()
+            .commit,
+        second
+    );
+    assert_eq!(
+        cache
+            .resolve(&remote, &GitRef::parse("gone-tag"))
+            .unwrap()
+            .commit,
+        second
+    );
     git(&up.bare, &["branch", "-D", "gone"]);
     git(&up.bare, &["tag", "-d", "gone-tag"]);
     for name in ["gone", "gone-tag"] {
@@ -379,7 +420,15 @@ fn clone_refetch_is_incremental_and_picks_up_new_commits() {
 
     // A second GitCache on the same directory reuses the mirror (no new objects).
     let again = GitCache::open(&tmp.path().join("cache"), 0).unwrap();
-    assert_eq!(again.resolve(&remote, &main).unwrap().fetched.unwrap().received_objects, 0);
+    assert_eq!(
+        again
+            .resolve(&remote, &main)
+            .unwrap()
+            .fetched
+            .unwrap()
+            .received_objects,
+        0
+    );
 }
 
 #[test]
@@ -421,7 +470,11 @@ fn every_ref_form_resolves_to_the_exact_commit() {
     ];
     for (text, commit, reference) in cases {
         let r = resolve(text);
-        assert_eq!((r.commit.as_str(), r.reference.as_str()), (commit, reference), "{text}");
+        assert_eq!(
+            (r.commit.as_str(), r.reference.as_str()),
+            (commit, reference),
+            "{text}"
+        );
     }
     let full = &tagged[1].1;
     assert_eq!(resolve(full).commit, *full);
@@ -430,7 +483,10 @@ fn every_ref_form_resolves_to_the_exact_commit() {
 
     let missing = cache.resolve(&remote, &GitRef::parse("nope")).unwrap_err();
     assert!(matches!(missing, GitError::RefNotFound { .. }), "{missing}");
-    assert!(missing.to_string().contains(&daemon.url("chart")), "{missing}");
+    assert!(
+        missing.to_string().contains(&daemon.url("chart")),
+        "{missing}"
+    );
     let none = cache.resolve(&remote, &GitRef::parse(">=3")).unwrap_err();
     assert!(matches!(none, GitError::NoMatchingTag { .. }), "{none}");
 }
@@ -456,7 +512,10 @@ fn http_basic_auth_works_and_a_wrong_password_is_a_clear_error() {
     let r = cache.resolve(&good, &GitRef::Default).unwrap();
     assert_eq!(r.commit, commit);
     let co = cache.checkout(&good, &r.commit).unwrap();
-    assert_eq!(std::fs::read_to_string(co.dir.join("a.txt")).unwrap(), "secret stuff\n");
+    assert_eq!(
+        std::fs::read_to_string(co.dir.join("a.txt")).unwrap(),
+        "secret stuff\n"
+    );
 
     // A wrong password, also embedded in the URL, in a fresh cache (no last good commit).
     let other = GitCache::open(&tmp.path().join("cache2"), 0).unwrap();
@@ -477,15 +536,26 @@ fn http_basic_auth_works_and_a_wrong_password_is_a_clear_error() {
         let err = other.resolve(&remote, &GitRef::Default).unwrap_err();
         let text = err.to_string();
         let debug = format!("{err:?}");
-        let GitError::NoLastGood { cause, .. } = &err else { panic!("{text}") };
+        let GitError::NoLastGood { cause, .. } = &err else {
+            panic!("{text}")
+        };
         assert!(matches!(**cause, GitError::Auth { .. }), "{text}");
         assert!(text.contains(&server.url("private")), "{text}");
-        assert!(!text.contains("wrong-password") && !debug.contains("wrong-password"), "{text}");
+        assert!(
+            !text.contains("wrong-password") && !debug.contains("wrong-password"),
+            "{text}"
+        );
     }
     let anonymous = other
-        .resolve(&GitRemote::anonymous(server.url("private")), &GitRef::Default)
+        .resolve(
+            &GitRemote::anonymous(server.url("private")),
+            &GitRef::Default,
+        )
         .unwrap_err();
-    assert!(anonymous.to_string().contains("none are configured"), "{anonymous}");
+    assert!(
+        anonymous.to_string().contains("none are configured"),
+        "{anonymous}"
+    );
 
     // Token credentials go as the basic password.
     let server2 = HttpGit::start(&served, "x-access-token", "tok-123");
@@ -493,7 +563,10 @@ fn http_basic_auth_works_and_a_wrong_password_is_a_clear_error() {
         url: server2.url("private"),
         credentials: Credentials::Token(Secret::new("tok-123")),
     };
-    assert_eq!(other.resolve(&token, &GitRef::Default).unwrap().commit, commit);
+    assert_eq!(
+        other.resolve(&token, &GitRef::Default).unwrap().commit,
+        commit
+    );
 
     // Nothing credential-like is stored in the mirror.
     for entry in walk(&tmp.path().join("cache")) {
@@ -585,14 +658,20 @@ fn symlinks_leaving_the_checkout_are_refused() {
     let chart = syncd::source::git::resolve_inside(&ok.dir, Path::new("inside")).unwrap();
     assert!(chart.ends_with("charts/app"), "{}", chart.display());
 
-    for (commit, path) in [(&relative, "charts/evil"), (&absolute, "abs"), (&chained, "chain")] {
+    for (commit, path) in [
+        (&relative, "charts/evil"),
+        (&absolute, "abs"),
+        (&chained, "chain"),
+    ] {
         let err = cache.checkout(&remote, commit).unwrap_err();
         assert!(matches!(err, GitError::PathEscape { .. }), "{err}");
         assert!(err.to_string().contains(path), "{err}");
         let dir = tmp.path().join("cache/checkouts");
         assert!(
-            !walk(&dir).iter().any(|p| p.to_string_lossy().contains(commit.as_str())
-                && !p.to_string_lossy().contains(".use")),
+            !walk(&dir)
+                .iter()
+                .any(|p| p.to_string_lossy().contains(commit.as_str())
+                    && !p.to_string_lossy().contains(".use")),
             "no partial checkout is left behind"
         );
     }
@@ -629,7 +708,11 @@ fn concurrent_caches_on_one_directory_share_mirrors_and_checkouts() {
                 s.spawn(move || {
                     let cache = GitCache::open(&dir, 0).unwrap();
                     // Every thread wants main and v1.1.0; each also wants one of its own.
-                    let refs = ["main".to_string(), "v1.1.0".to_string(), format!("v1.{t}.0")];
+                    let refs = [
+                        "main".to_string(),
+                        "v1.1.0".to_string(),
+                        format!("v1.{t}.0"),
+                    ];
                     refs.iter()
                         .map(|r| {
                             let res = cache.resolve(&remote, &GitRef::parse(r)).unwrap();
@@ -689,8 +772,14 @@ fn the_size_bound_evicts_old_checkouts_but_not_live_ones() {
     drop(dropped);
     let newest = cache.checkout(&remote, &c).unwrap();
     assert!(held.dir.exists(), "a live checkout is never evicted");
-    assert!(newest.dir.exists(), "the checkout just made is never evicted");
-    assert!(!b_dir.exists(), "the unused one is evicted to get under the bound");
+    assert!(
+        newest.dir.exists(),
+        "the checkout just made is never evicted"
+    );
+    assert!(
+        !b_dir.exists(),
+        "the unused one is evicted to get under the bound"
+    );
     // It comes back on demand.
     let again = cache.checkout(&remote, &b).unwrap();
     assert!(again.dir.join("blob").exists());
@@ -705,10 +794,19 @@ async fn async_wrappers_run_on_the_blocking_pool() {
     let cache = GitCache::open(&tmp.path().join("cache"), 0).unwrap();
     // A file:// URL and the plain path share one mirror.
     let by_url = GitRemote::anonymous(format!("file://{}", up.bare.display()));
-    let r = cache.resolve_async(by_url.clone(), GitRef::Default).await.unwrap();
-    assert_eq!((r.commit.as_str(), r.reference.as_str()), (commit.as_str(), "refs/heads/main"));
+    let r = cache
+        .resolve_async(by_url.clone(), GitRef::Default)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.commit.as_str(), r.reference.as_str()),
+        (commit.as_str(), "refs/heads/main")
+    );
     let by_path = GitRemote::anonymous(up.bare.display().to_string());
-    let again = cache.resolve_async(by_path.clone(), GitRef::Default).await.unwrap();
+    let again = cache
+        .resolve_async(by_path.clone(), GitRef::Default)
+        .await
+        .unwrap();
     assert_eq!(again.commit, commit);
     let mirrors: Vec<_> = std::fs::read_dir(tmp.path().join("cache/mirrors"))
         .unwrap()
@@ -717,5 +815,8 @@ async fn async_wrappers_run_on_the_blocking_pool() {
         .collect();
     assert_eq!(mirrors.len(), 1, "{mirrors:?}");
     let co = cache.checkout_async(by_path, commit.clone()).await.unwrap();
-    assert_eq!(std::fs::read_to_string(co.dir.join("k.txt")).unwrap(), "v\n");
+    assert_eq!(
+        std::fs::read_to_string(co.dir.join("k.txt")).unwrap(),
+        "v\n"
+    );
 }

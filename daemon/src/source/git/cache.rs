@@ -104,8 +104,12 @@ impl GitCache {
 
         match fetch_into(&repo, &remote.url, &remote.credentials) {
             Ok(fetched) => {
-                let (name, oid) =
-                    resolve_in(&repo, reference, fetched.default_branch.as_deref(), &url.clean)?;
+                let (name, oid) = resolve_in(
+                    &repo,
+                    reference,
+                    fetched.default_branch.as_deref(),
+                    &url.clean,
+                )?;
                 state.save(&repo, oid, &name, &url.clean)?;
                 Ok(Resolved {
                     commit: oid.to_string(),
@@ -169,13 +173,15 @@ impl GitCache {
             .map_err(GitError::cache(&marker))?;
 
         let dir = base.join(&commit);
-        if !dir.is_dir() {
-            let repo = Repository::open_bare(self.root.join("mirrors").join(&key)).map_err(|e| {
-                GitError::Mirror {
-                    url: url.clean.clone(),
-                    message: e.message().to_string(),
-                }
-            })?;
+        let created = !dir.is_dir();
+        if created {
+            let repo =
+                Repository::open_bare(self.root.join("mirrors").join(&key)).map_err(|e| {
+                    GitError::Mirror {
+                        url: url.clean.clone(),
+                        message: e.message().to_string(),
+                    }
+                })?;
             let tmp = base.join(format!(
                 ".tmp-{commit}-{}-{}",
                 std::process::id(),
@@ -189,11 +195,16 @@ impl GitCache {
                 let _ = fs::remove_dir_all(&tmp);
                 // Another process or thread renamed its copy first: same commit, same content.
                 if !dir.is_dir() {
-                    return Err(GitError::Cache { path: dir, source: e });
+                    return Err(GitError::Cache {
+                        path: dir,
+                        source: e,
+                    });
                 }
             }
         }
-        if self.max_bytes > 0 {
+        // Only a new checkout grows the cache (a fetch grows the mirror much less), so reuse
+        // skips the size walk.
+        if created && self.max_bytes > 0 {
             evict(&self.root, self.max_bytes, &dir)?;
         }
         Ok(Checkout {
@@ -287,9 +298,8 @@ impl LastGood {
             GitRef::Named(_) => "named",
             GitRef::Semver(_) => "semver",
         };
-        let hash = hex::encode(
-            &Sha256::digest(format!("{kind}\0{}", reference.text()).as_bytes())[..12],
-        );
+        let hash =
+            hex::encode(&Sha256::digest(format!("{kind}\0{}", reference.text()).as_bytes())[..12]);
         Self {
             ref_name: format!("refs/syncd/last-good/{hash}"),
             file: mirror.join("syncd-last-good").join(hash),

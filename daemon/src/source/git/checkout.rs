@@ -78,7 +78,8 @@ pub(crate) fn export_tree(
                     .create_new(true)
                     .open(&path)
                     .map_err(GitError::cache(&path))?;
-                file.write_all(blob.content()).map_err(GitError::cache(&path))?;
+                file.write_all(blob.content())
+                    .map_err(GitError::cache(&path))?;
                 if mode == MODE_EXECUTABLE {
                     fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
                         .map_err(GitError::cache(&path))?;
@@ -113,7 +114,9 @@ fn check_link_lexically(rel: &Path, target: &Path) -> Result<(), GitError> {
         return Err(escape());
     }
     let base = rel.parent().unwrap_or(Path::new(""));
-    normalise_inside(&base.join(target)).map(|_| ()).ok_or_else(escape)
+    normalise_inside(&base.join(target))
+        .map(|_| ())
+        .ok_or_else(escape)
 }
 
 /// Drops `.` and resolves `..` lexically; `None` when the path climbs above its start or is
@@ -218,7 +221,14 @@ mod tests {
             resolve_inside(&root, Path::new("charts/new/x")).unwrap(),
             real_root.join("charts/new/x")
         );
-        for bad in ["../x", "/etc", "outer", "outer/elsewhere", "charts/../../x", "up/.."] {
+        for bad in [
+            "../x",
+            "/etc",
+            "outer",
+            "outer/elsewhere",
+            "charts/../../x",
+            "up/..",
+        ] {
             let err = resolve_inside(&root, Path::new(bad)).unwrap_err();
             assert!(matches!(err, GitError::PathEscape { .. }), "{bad}: {err}");
         }

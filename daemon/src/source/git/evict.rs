@@ -7,7 +7,8 @@
 //! 3. If still over, remove mirrors unused (`syncd-used` mtime) for [`MIRROR_IDLE`] whose lock
 //!    is free and which have no checkouts left; their next use re-clones.
 //!
-//! Leftover temp dirs older than an hour (a process died mid-export) are removed on the way.
+//! Leftover temp and trash dirs older than an hour (a process died mid-export or mid-removal)
+//! are removed on the way.
 //! Markers of removed checkouts are left behind (empty files) so a marker someone has open is
 //! never unlinked under them.
 
@@ -36,7 +37,7 @@ pub(crate) fn evict(root: &Path, max_bytes: u64, keep: &Path) -> Result<(), GitE
         for entry in subdirs(&key_dir) {
             let name = entry.file_name().map(|n| n.to_string_lossy().into_owned());
             let Some(name) = name else { continue };
-            if name.starts_with(".tmp-") {
+            if name.starts_with(".tmp-") || name.starts_with(".trash-") {
                 if age(&entry) > TMP_MAX_AGE {
                     let _ = fs::remove_dir_all(&entry);
                 }
@@ -46,7 +47,9 @@ pub(crate) fn evict(root: &Path, max_bytes: u64, keep: &Path) -> Result<(), GitE
                 continue;
             }
             let marker = key_dir.join(".use").join(&name);
-            let used = mtime(&marker).or_else(|| mtime(&entry)).unwrap_or(SystemTime::UNIX_EPOCH);
+            let used = mtime(&marker)
+                .or_else(|| mtime(&entry))
+                .unwrap_or(SystemTime::UNIX_EPOCH);
             candidates.push((used, entry, marker));
         }
     }
@@ -55,7 +58,9 @@ pub(crate) fn evict(root: &Path, max_bytes: u64, keep: &Path) -> Result<(), GitE
         if total <= max_bytes {
             return Ok(());
         }
-        let Ok(file) = File::options().write(true).open(&marker) else { continue };
+        let Ok(file) = File::options().write(true).open(&marker) else {
+            continue;
+        };
         if file.try_lock().is_err() {
             continue; // in use by a live Checkout
         }
@@ -63,7 +68,9 @@ pub(crate) fn evict(root: &Path, max_bytes: u64, keep: &Path) -> Result<(), GitE
         // Renamed first so nobody can see a half-deleted checkout under the real name.
         let trash = dir.with_file_name(format!(
             ".trash-{}-{}",
-            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             std::process::id()
         ));
         if fs::rename(&dir, &trash).is_ok() {
@@ -84,14 +91,17 @@ pub(crate) fn evict(root: &Path, max_bytes: u64, keep: &Path) -> Result<(), GitE
         let idle = mtime(&mirror.join("syncd-used"))
             .and_then(|t| SystemTime::now().duration_since(t).ok())
             .unwrap_or_default();
-        let checkouts_left = subdirs(&checkouts_root.join(&key))
-            .iter()
-            .any(|d| !d.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')));
+        let checkouts_left = subdirs(&checkouts_root.join(&key)).iter().any(|d| {
+            !d.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        });
         if idle < MIRROR_IDLE || checkouts_left {
             continue;
         }
         let lock_path = mirrors_root.join(format!("{key}.lock"));
-        let Ok(lock) = File::options().write(true).open(&lock_path) else { continue };
+        let Ok(lock) = File::options().write(true).open(&lock_path) else {
+            continue;
+        };
         if lock.try_lock().is_err() {
             continue;
         }
@@ -104,7 +114,9 @@ pub(crate) fn evict(root: &Path, max_bytes: u64, keep: &Path) -> Result<(), GitE
 }
 
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = fs::read_dir(dir) else { return Vec::new() };
+    let Ok(rd) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
     rd.flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| e.path())
@@ -167,7 +179,10 @@ mod tests {
         evict(root, 2500, &kept).unwrap();
         assert!(!oldest.exists(), "the least recently used goes first");
         assert!(locked.exists(), "a checkout in use is never removed");
-        assert!(!newer.exists(), "still over the bound, so the next one goes");
+        assert!(
+            !newer.exists(),
+            "still over the bound, so the next one goes"
+        );
         assert!(kept.exists(), "the checkout being returned stays");
 
         drop(holder);

@@ -83,15 +83,29 @@ pub(crate) fn fetch_into(
     if let Err(e) = result {
         let message = redact_message(e.message(), raw_url, &credentials);
         if let Some(why) = host_problem.borrow_mut().take() {
-            return Err(GitError::HostKey { url: shown, message: why });
+            return Err(GitError::HostKey {
+                url: shown,
+                message: why,
+            });
         }
         if let Some(why) = auth_problem.borrow_mut().take() {
-            return Err(GitError::Auth { url: shown, message: why });
+            return Err(GitError::Auth {
+                url: shown,
+                message: why,
+            });
         }
-        if e.code() == git2::ErrorCode::Auth || e.class() == git2::ErrorClass::Http && message.contains("401") {
-            return Err(GitError::Auth { url: shown, message });
+        if e.code() == git2::ErrorCode::Auth
+            || (e.class() == git2::ErrorClass::Http && message.contains("401"))
+        {
+            return Err(GitError::Auth {
+                url: shown,
+                message,
+            });
         }
-        return Err(GitError::Fetch { url: shown, message });
+        return Err(GitError::Fetch {
+            url: shown,
+            message,
+        });
     }
     let stats = remote.stats();
     let stats = FetchStats {
@@ -123,18 +137,23 @@ fn credential(
         };
         return Cred::username(user).map_err(|e| e.message().to_string());
     }
-    let sent_before = attempts > 1 && !matches!(credentials, Credentials::SshKey { .. })
-        || attempts > 2;
+    let sent_before =
+        attempts > 1 && !matches!(credentials, Credentials::SshKey { .. }) || attempts > 2;
     if sent_before {
         return Err("the server rejected the configured credentials".into());
     }
     match credentials {
         Credentials::None => Err("the server requires credentials and none are configured".into()),
-        Credentials::Basic { username, password } if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) => {
-            Cred::userpass_plaintext(username, password.expose()).map_err(|e| e.message().to_string())
+        Credentials::Basic { username, password }
+            if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) =>
+        {
+            Cred::userpass_plaintext(username, password.expose())
+                .map_err(|e| e.message().to_string())
         }
         Credentials::Token(token) if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) => {
-            let user = user_from_url.filter(|u| !u.is_empty()).unwrap_or("x-access-token");
+            let user = user_from_url
+                .filter(|u| !u.is_empty())
+                .unwrap_or("x-access-token");
             Cred::userpass_plaintext(user, token.expose()).map_err(|e| e.message().to_string())
         }
         Credentials::SshKey {
@@ -155,7 +174,11 @@ fn credential(
     }
 }
 
-fn check_host_key(url: &GitUrl, credentials: &Credentials, key: Option<&[u8]>) -> Result<(), String> {
+fn check_host_key(
+    url: &GitUrl,
+    credentials: &Credentials,
+    key: Option<&[u8]>,
+) -> Result<(), String> {
     if url.transport != Transport::Ssh {
         return Ok(());
     }
@@ -208,7 +231,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let kh = dir.path().join("known_hosts");
         let key = blob("ssh-ed25519", b"server-key");
-        std::fs::write(&kh, format!("[git.example]:2222 ssh-ed25519 {}\n", STANDARD.encode(&key))).unwrap();
+        std::fs::write(
+            &kh,
+            format!("[git.example]:2222 ssh-ed25519 {}\n", STANDARD.encode(&key)),
+        )
+        .unwrap();
         let creds = Credentials::SshKey {
             username: "git".into(),
             private_key: dir.path().join("id"),
@@ -217,15 +244,22 @@ mod tests {
         };
         let url = GitUrl::parse("ssh://git@git.example:2222/repo.git");
         assert_eq!(check_host_key(&url, &creds, Some(&key)), Ok(()));
-        let changed = check_host_key(&url, &creds, Some(&blob("ssh-ed25519", b"other"))).unwrap_err();
-        assert!(changed.contains("does not match") && changed.contains("[git.example]:2222"), "{changed}");
+        let changed =
+            check_host_key(&url, &creds, Some(&blob("ssh-ed25519", b"other"))).unwrap_err();
+        assert!(
+            changed.contains("does not match") && changed.contains("[git.example]:2222"),
+            "{changed}"
+        );
         let other_port = GitUrl::parse("git@git.example:repo.git");
         let unknown = check_host_key(&other_port, &creds, Some(&key)).unwrap_err();
         assert!(unknown.contains("is not listed"), "{unknown}");
         let no_file = check_host_key(&url, &Credentials::None, Some(&key)).unwrap_err();
         assert!(no_file.contains("no known_hosts"), "{no_file}");
         // Not ssh: the TLS chain was checked by libgit2.
-        assert_eq!(check_host_key(&GitUrl::parse("https://h/r"), &Credentials::None, None), Ok(()));
+        assert_eq!(
+            check_host_key(&GitUrl::parse("https://h/r"), &Credentials::None, None),
+            Ok(())
+        );
     }
 
     #[test]
@@ -238,9 +272,13 @@ mod tests {
         assert!(credential(&basic, None, plain, 1).is_ok());
         let again = credential(&basic, None, plain, 2).err().unwrap();
         assert!(again.contains("rejected"), "{again}");
-        let none = credential(&Credentials::None, None, plain, 1).err().unwrap();
+        let none = credential(&Credentials::None, None, plain, 1)
+            .err()
+            .unwrap();
         assert!(none.contains("none are configured"), "{none}");
-        let wrong_kind = credential(&basic, None, CredentialType::SSH_KEY, 1).err().unwrap();
+        let wrong_kind = credential(&basic, None, CredentialType::SSH_KEY, 1)
+            .err()
+            .unwrap();
         assert!(wrong_kind.contains("SSH_KEY"), "{wrong_kind}");
     }
 }

@@ -189,7 +189,11 @@ mod tests {
     }
 
     fn line(hosts: &str, key: &[u8]) -> String {
-        format!("{hosts} {} {}", key_type_of(key).unwrap(), STANDARD.encode(key))
+        format!(
+            "{hosts} {} {}",
+            key_type_of(key).unwrap(),
+            STANDARD.encode(key)
+        )
     }
 
     fn hashed(name: &str, salt: &[u8]) -> String {
@@ -211,8 +215,14 @@ mod tests {
         assert_eq!(kh.check("GitHub.com", None, &k), HostKeyStatus::Trusted);
         assert_eq!(kh.check("github.com", Some(22), &k), HostKeyStatus::Trusted);
         assert_eq!(kh.check("a.corp.example", None, &k), HostKeyStatus::Trusted);
-        assert_eq!(kh.check("bad.corp.example", None, &k), HostKeyStatus::Unknown);
-        assert_eq!(kh.check("git.local", Some(2222), &k), HostKeyStatus::Trusted);
+        assert_eq!(
+            kh.check("bad.corp.example", None, &k),
+            HostKeyStatus::Unknown
+        );
+        assert_eq!(
+            kh.check("git.local", Some(2222), &k),
+            HostKeyStatus::Trusted
+        );
         // The port is part of the name: the same host on 22 is not listed.
         assert_eq!(kh.check("git.local", None, &k), HostKeyStatus::Unknown);
         assert_eq!(kh.check("github.com", None, &other), HostKeyStatus::Changed);
@@ -229,11 +239,20 @@ mod tests {
             line(&hashed("[example.org]:2200", b"jihgfedcba9876543210"), &k)
         ));
         assert_eq!(kh.check("example.org", None, &k), HostKeyStatus::Trusted);
-        assert_eq!(kh.check("example.org", Some(2200), &k), HostKeyStatus::Trusted);
+        assert_eq!(
+            kh.check("example.org", Some(2200), &k),
+            HostKeyStatus::Trusted
+        );
         assert_eq!(kh.check("example.net", None, &k), HostKeyStatus::Unknown);
-        assert_eq!(kh.check("example.org", Some(2201), &k), HostKeyStatus::Unknown);
+        assert_eq!(
+            kh.check("example.org", Some(2201), &k),
+            HostKeyStatus::Unknown
+        );
         let changed = blob("ecdsa-sha2-nistp256", b"evil");
-        assert_eq!(kh.check("example.org", None, &changed), HostKeyStatus::Changed);
+        assert_eq!(
+            kh.check("example.org", None, &changed),
+            HostKeyStatus::Changed
+        );
     }
 
     #[test]
@@ -246,6 +265,9 @@ mod tests {
             STANDARD.encode(&k)
         ));
         assert_eq!(kh.check("h", None, &k), HostKeyStatus::Revoked);
-        assert_eq!(KnownHosts::parse("").check("h", None, &k), HostKeyStatus::Unknown);
+        assert_eq!(
+            KnownHosts::parse("").check("h", None, &k),
+            HostKeyStatus::Unknown
+        );
     }
 }

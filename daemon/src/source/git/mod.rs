@@ -184,7 +184,10 @@ mod tests {
             credentials: Credentials::Token(Secret::new("tok-abc")),
         };
         let shown = format!("{remote:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("tok-abc"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("tok-abc"),
+            "{shown}"
+        );
         assert!(shown.contains("https://git.example/r.git"), "{shown}");
     }
 }

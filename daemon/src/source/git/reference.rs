@@ -114,12 +114,10 @@ pub(crate) fn resolve_in(
         }
         GitRef::Named(n) => resolve_name(repo, n).ok_or_else(not_found),
         GitRef::Semver(range) => {
-            let names = repo
-                .tag_names(None)
-                .map_err(|e| GitError::Mirror {
-                    url: url.to_string(),
-                    message: e.message().to_string(),
-                })?;
+            let names = repo.tag_names(None).map_err(|e| GitError::Mirror {
+                url: url.to_string(),
+                message: e.message().to_string(),
+            })?;
             let tags: Vec<&str> = names.iter().flatten().flatten().collect();
             let tag = select_tag(range, tags)?.ok_or_else(|| GitError::NoMatchingTag {
                 url: url.to_string(),
@@ -170,11 +168,34 @@ mod tests {
 
     #[test]
     fn names_and_ranges_are_told_apart() {
-        for name in ["main", "v1.2.0", "1.2.3", "release/1.x-old", "main^", "abc123", "refs/tags/v1"] {
+        for name in [
+            "main",
+            "v1.2.0",
+            "1.2.3",
+            "release/1.x-old",
+            "main^",
+            "abc123",
+            "refs/tags/v1",
+        ] {
             assert_eq!(GitRef::parse(name), GitRef::Named(name.into()), "{name}");
         }
-        for range in [">=1.4 <2", "^1.2", "~1.2", "1.x", "v2.X", "1.2.*", "*", ">=1.0.0-0", "1.0 || 2.0", "=1.2.3"] {
-            assert_eq!(GitRef::parse(range), GitRef::Semver(range.into()), "{range}");
+        for range in [
+            ">=1.4 <2",
+            "^1.2",
+            "~1.2",
+            "1.x",
+            "v2.X",
+            "1.2.*",
+            "*",
+            ">=1.0.0-0",
+            "1.0 || 2.0",
+            "=1.2.3",
+        ] {
+            assert_eq!(
+                GitRef::parse(range),
+                GitRef::Semver(range.into()),
+                "{range}"
+            );
         }
         assert_eq!(GitRef::parse(""), GitRef::Default);
         assert_eq!(GitRef::parse("HEAD"), GitRef::Default);
@@ -182,7 +203,16 @@ mod tests {
 
     #[test]
     fn semver_selection_picks_the_highest_match_and_skips_prereleases() {
-        let tags = ["v1.3.0", "v1.4.0", "v1.4.2", "v1.10.0", "v2.0.0", "v2.1.0-rc.1", "latest", "1.5.0"];
+        let tags = [
+            "v1.3.0",
+            "v1.4.0",
+            "v1.4.2",
+            "v1.10.0",
+            "v2.0.0",
+            "v2.1.0-rc.1",
+            "latest",
+            "1.5.0",
+        ];
         let pick = |r: &str| select_tag(r, tags).unwrap();
         assert_eq!(pick(">=1.4 <2"), Some("v1.10.0"));
         assert_eq!(pick("~1.4"), Some("v1.4.2"));
@@ -191,12 +221,21 @@ mod tests {
         assert_eq!(pick("2.x"), Some("v2.0.0"));
         assert_eq!(pick(">=2.1.0-0"), Some("v2.1.0-rc.1"));
         assert_eq!(pick(">=3"), None);
-        assert!(matches!(select_tag(">=>=", tags), Err(GitError::BadRange { .. })));
+        assert!(matches!(
+            select_tag(">=>=", tags),
+            Err(GitError::BadRange { .. })
+        ));
     }
 
     #[test]
     fn equal_versions_choose_deterministically() {
-        assert_eq!(select_tag("1.x", ["v1.0.0", "1.0.0"]).unwrap(), Some("1.0.0"));
-        assert_eq!(select_tag("1.x", ["1.0.0", "v1.0.0"]).unwrap(), Some("1.0.0"));
+        assert_eq!(
+            select_tag("1.x", ["v1.0.0", "1.0.0"]).unwrap(),
+            Some("1.0.0")
+        );
+        assert_eq!(
+            select_tag("1.x", ["1.0.0", "v1.0.0"]).unwrap(),
+            Some("1.0.0")
+        );
     }
 }
