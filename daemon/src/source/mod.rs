@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod credentials;
+pub mod git;
 mod local;
 
 pub use local::{open_local, SourceError, SourceTree};

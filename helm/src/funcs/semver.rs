@@ -431,14 +431,15 @@ impl Constraint {
         if v.compare(c) == Ordering::Less {
             return false;
         }
-        if (c.major > 0 || self.minor_dirty) && v.major == c.major {
-            return true;
+        // Masterminds returns here either way: `^1.2` never admits 2.x.
+        if c.major > 0 || self.minor_dirty {
+            return v.major == c.major;
         }
         if c.major == 0 && v.major > 0 {
             return false;
         }
-        if (c.minor > 0 || self.patch_dirty) && v.minor == c.minor {
-            return true;
+        if c.minor > 0 || self.patch_dirty {
+            return v.minor == c.minor;
         }
         if c.minor == 0 && v.minor > 0 {
             return false;
@@ -489,6 +490,8 @@ mod tests {
             ("<1.21-0", "1.20.5-gke.100", true),
             ("^1.2.3", "1.9.0", true),
             ("^1.2.3", "2.0.0", false),
+            ("^1.2", "2.0.0", false),
+            ("^0.2", "0.3.0", false),
             ("^0.2.3", "0.2.9", true),
             ("^0.2.3", "0.3.0", false),
             ("~1.2.3", "1.2.9", true),
