@@ -1,6 +1,7 @@
 //! Shared steps of the commands: loading and rendering a repo, connecting, styling output.
 
 use std::io::IsTerminal;
+use std::path::Path;
 
 use anyhow::Context;
 use syncd_config::{Repo, ResolvedApp, ResolvedEnv};
@@ -9,6 +10,8 @@ use super::{ClusterArgs, Select};
 use crate::cluster::{Cluster, ConnectOptions};
 use crate::diff::Style;
 use crate::render::{render_app, RenderContext, RenderedApp};
+use crate::source::fetch::{credentials, Fetcher, DEFAULT_CACHE_BYTES};
+use crate::source::git::{default_cache_dir, redact_url, Checkout, GitRef, GitRemote};
 use crate::source::{open_local, AppSources, SourceTree};
 
 /// A repo rendered for one environment: every selected app, all rendered before anything else
@@ -32,6 +35,8 @@ pub struct Opened {
     pub env: ResolvedEnv,
     /// Each app's pinned sources, by app name.
     pub sources: std::collections::HashMap<String, AppSources>,
+    /// Checkouts in use, held so the cache does not evict them mid-render.
+    pub leases: Vec<Checkout>,
 }
 
 impl Opened {
@@ -49,9 +54,30 @@ impl Opened {
     }
 }
 
-/// Opens, validates and resolves the selected environment and apps.
-pub fn open(select: &Select) -> anyhow::Result<Opened> {
-    let source = open_local(&select.repo)?;
+/// Opens the repo (a local directory, or a URL fetched into the cache), validates and resolves
+/// the selected environment, and fetches and pins the selected apps' remote sources.
+pub async fn open(select: &Select) -> anyhow::Result<Opened> {
+    let cache_dir = select.cache_dir.clone().unwrap_or_else(|| {
+        default_cache_dir()
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    });
+    let fetcher = Fetcher::open(&cache_dir, DEFAULT_CACHE_BYTES)?;
+    let mut leases = Vec::new();
+    let source = if select.repo.is_dir() || !looks_like_url(&select.repo) {
+        if select.reference.is_some() {
+            anyhow::bail!(
+                "--ref is for a repo URL; {} is a local directory (check out the ref there)",
+                select.repo.display()
+            );
+        }
+        open_local(&select.repo)?
+    } else {
+        let (tree, lease) = open_remote(&fetcher, select).await?;
+        leases.push(lease);
+        tree
+    };
     let repo = Repo::load(&source.root)?;
     let env = repo.resolve(&select.env)?;
     for wanted in &select.app {
@@ -67,24 +93,87 @@ pub fn open(select: &Select) -> anyhow::Result<Opened> {
             );
         }
     }
-    let sources = env
+    let mut sources = std::collections::HashMap::new();
+    let selected = env
         .apps
         .iter()
-        .map(|a| (a.name.clone(), AppSources::local(a)))
-        .collect();
+        .filter(|a| select.app.is_empty() || select.app.contains(&a.name));
+    for app in selected {
+        let fetched = fetcher.fetch_app(app).await?;
+        for w in &fetched.warnings {
+            eprintln!("warning: {w}");
+        }
+        leases.extend(fetched.leases);
+        sources.insert(app.name.clone(), fetched.sources);
+    }
     Ok(Opened {
         source,
         env,
         sources,
+        leases,
     })
+}
+
+/// `https://…`, `ssh://…`, `git://…`, `file://…` or scp-like `user@host:path`.
+fn looks_like_url(repo: &Path) -> bool {
+    let s = repo.to_string_lossy();
+    s.contains("://") || (s.contains('@') && s.contains(':') && !s.starts_with('/'))
+}
+
+/// Fetches the GitOps repo at `--ref` into the cache and opens its immutable checkout.
+async fn open_remote(fetcher: &Fetcher, select: &Select) -> anyhow::Result<(SourceTree, Checkout)> {
+    let url = select.repo.to_string_lossy().into_owned();
+    let auth = &select.git_auth;
+    let spec = syncd_config::CredentialsSpec {
+        username: auth.git_username.clone(),
+        password: auth
+            .git_password_env
+            .clone()
+            .map(syncd_config::SecretSource::Env),
+        token: auth
+            .git_token_env
+            .clone()
+            .map(syncd_config::SecretSource::Env),
+        ssh_key: auth.ssh_key.clone(),
+        ssh_passphrase: None,
+        known_hosts: auth.known_hosts.clone(),
+    };
+    let remote = GitRemote {
+        url: url.clone(),
+        credentials: credentials("repo", Some(&spec))?,
+    };
+    let reference = GitRef::parse(select.reference.as_deref().unwrap_or(""));
+    let resolved = fetcher
+        .git()
+        .resolve_async(remote.clone(), reference)
+        .await?;
+    if let Some(why) = &resolved.stale {
+        eprintln!(
+            "warning: fetching {} failed, using the last good commit {}: {why}",
+            redact_url(&url),
+            resolved.commit
+        );
+    }
+    let checkout = fetcher
+        .git()
+        .checkout_async(remote, resolved.commit.clone())
+        .await?;
+    let tree = SourceTree {
+        root: checkout.dir.clone(),
+        commit: Some(resolved.commit),
+        dirty: false,
+    };
+    Ok((tree, checkout))
 }
 
 /// Renders every selected app (all before anything else happens).
 pub fn render_all(
-    opened: Opened,
+    mut opened: Opened,
     select: &Select,
     ctx: &RenderContext<'_>,
 ) -> anyhow::Result<Loaded> {
+    // Checkouts stay leased (not evictable) until every app has rendered.
+    let leases = std::mem::take(&mut opened.leases);
     let env = &opened.env;
     let mut apps = Vec::new();
     for app in opened.selected(select) {
@@ -92,6 +181,7 @@ pub fn render_all(
             .with_context(|| format!("rendering {}/{}", env.name, app.name))?;
         apps.push((app.clone(), rendered));
     }
+    drop(leases);
     // One object may belong to only one app of an environment.
     let mut owner = std::collections::HashMap::new();
     for (app, rendered) in &apps {
@@ -116,15 +206,15 @@ pub fn render_all(
 }
 
 /// Opens and renders offline (Helm's default capabilities, empty `lookup`).
-pub fn load(select: &Select) -> anyhow::Result<Loaded> {
-    render_all(open(select)?, select, &RenderContext::offline())
+pub async fn load(select: &Select) -> anyhow::Result<Loaded> {
+    render_all(open(select).await?, select, &RenderContext::offline())
 }
 
 /// Opens, connects to the environment's cluster, and renders against it: charts see the live
 /// capabilities, `lookup` reads live objects, install or upgrade follows syncd's inventory, and
 /// each chart is rendered twice to find random values.
 pub async fn load_live(select: &Select, args: &ClusterArgs) -> anyhow::Result<(Loaded, Cluster)> {
-    let opened = open(select)?;
+    let opened = open(select).await?;
     let cluster = connect(args, opened.env.kube_context.as_deref()).await?;
     let loaded = if opened.has_charts(select) {
         let mut releases = std::collections::HashMap::new();

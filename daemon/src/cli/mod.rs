@@ -45,8 +45,18 @@ pub enum Command {
 /// Selects a repo, environment and apps.
 #[derive(Args, Debug, Clone)]
 pub struct Select {
-    /// Path of the GitOps repo (a local directory or git checkout).
+    /// The GitOps repo: a local directory (a git working tree is used as it is, uncommitted
+    /// changes included) or a git URL (https://, ssh://, git://, file://, user@host:path).
     pub repo: PathBuf,
+    /// For a repo URL: branch, tag, commit or semver range over tags (default: the remote's HEAD).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Where fetched repos and charts are cached (default: the user's cache dir, `syncd/`).
+    #[arg(long, env = "SYNCD_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Credentials for a repo URL.
+    #[command(flatten)]
+    pub git_auth: GitAuthArgs,
     /// Environment to use.
     #[arg(long, short = 'e')]
     pub env: String,
@@ -56,6 +66,27 @@ pub struct Select {
     /// `render`/`diff`: run again whenever files under the (local) repo change.
     #[arg(long)]
     pub watch: bool,
+}
+
+/// Credentials for a repo given as a URL. Secrets are read from environment variables or files
+/// named here, never passed as values.
+#[derive(Args, Debug, Clone, Default)]
+pub struct GitAuthArgs {
+    /// User for basic auth or ssh.
+    #[arg(long, value_name = "USER")]
+    pub git_username: Option<String>,
+    /// Environment variable holding the basic-auth password.
+    #[arg(long, value_name = "VAR")]
+    pub git_password_env: Option<String>,
+    /// Environment variable holding a token (GitHub/GitLab personal access token).
+    #[arg(long, value_name = "VAR")]
+    pub git_token_env: Option<String>,
+    /// ssh private key file.
+    #[arg(long, value_name = "FILE", requires = "known_hosts")]
+    pub ssh_key: Option<PathBuf>,
+    /// known_hosts file the server's host key must be listed in.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
 }
 
 /// Where the cluster is.
@@ -123,6 +154,9 @@ impl SyncArgs {
                 env: env.to_string(),
                 app: Vec::new(),
                 watch: false,
+                reference: None,
+                cache_dir: None,
+                git_auth: GitAuthArgs::default(),
             },
             cluster: ClusterArgs {
                 kubeconfig: Some(kubeconfig.to_path_buf()),
@@ -184,9 +218,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Render(a) if a.select.watch => {
             let root = a.select.repo.clone();
-            watch::run(&root, || async { render::run(&a) }).await
+            watch::run(&root, || render::run(&a)).await
         }
-        Command::Render(a) => render::run(&a),
+        Command::Render(a) => render::run(&a).await,
         Command::Diff(a) if a.select.watch => {
             let root = a.select.repo.clone();
             watch::run(&root, || diff::run(a.clone())).await

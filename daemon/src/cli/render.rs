@@ -7,8 +7,8 @@ use super::{Output, RenderArgs};
 use crate::plan::order::apply_cmp;
 
 /// Runs `syncd render`.
-pub fn run(args: &RenderArgs) -> anyhow::Result<i32> {
-    let loaded = load(&args.select)?;
+pub async fn run(args: &RenderArgs) -> anyhow::Result<i32> {
+    let loaded = load(&args.select).await?;
     let mut out = String::new();
     let mut items: Vec<Value> = Vec::new();
     for (_, rendered) in &loaded.apps {

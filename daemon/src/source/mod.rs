@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod credentials;
+pub mod fetch;
 pub mod git;
 mod local;
 

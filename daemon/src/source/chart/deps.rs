@@ -185,7 +185,7 @@ enum Added {
 pub(super) async fn ensure(
     cache: &ChartCache,
     chart_dir: &Path,
-    creds_for: &dyn Fn(&str) -> Credentials,
+    creds_for: &(dyn Fn(&str) -> Credentials + Sync),
 ) -> Result<PathBuf, ChartSourceError> {
     let meta = read_meta(chart_dir)?;
     let have = present(chart_dir);

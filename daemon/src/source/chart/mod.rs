@@ -184,7 +184,7 @@ impl ChartCache {
     pub async fn ensure_dependencies(
         &self,
         chart_dir: &Path,
-        creds_for: &dyn Fn(&str) -> Credentials,
+        creds_for: &(dyn Fn(&str) -> Credentials + Sync),
     ) -> Result<PathBuf, ChartSourceError> {
         deps::ensure(self, chart_dir, creds_for).await
     }

@@ -1,0 +1,326 @@
+//! Fetching an app's remote inputs into the caches and pinning them: its chart (in the repo, in
+//! another git repo, in a Helm repository or an OCI registry, with missing dependencies filled
+//! in) and its extra git sources, each resolved to a commit or a digest before anything renders.
+
+use std::path::{Path, PathBuf};
+
+use syncd_config::{ChartSource, CredentialsSpec, ResolvedApp, SecretSource, SourceSpec};
+
+use super::chart::{ChartCache, ChartRef, ChartSourceError};
+use super::credentials::{CredentialError, Credentials, SecretRef};
+use super::git::{redact_url, resolve_inside, Checkout, GitCache, GitError, GitRef, GitRemote};
+use super::{AppSources, Pinned, PinnedExtra};
+
+/// Default bound of the git checkout cache (mirrors and checkouts), in bytes.
+pub const DEFAULT_CACHE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Why an app's sources could not be fetched. Names the app and the URL, never a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// A credential named in the config could not be read.
+    #[error("app {app}: {source}")]
+    Credentials {
+        /// The app.
+        app: String,
+        /// Why.
+        source: CredentialError,
+    },
+    /// A git source (chart repo or extra source) failed.
+    #[error("app {app}: {what}: {source}")]
+    Git {
+        /// The app.
+        app: String,
+        /// Which source (`chart`, `source code`).
+        what: String,
+        /// Why.
+        source: GitError,
+    },
+    /// A Helm repository or OCI chart, or a chart dependency, failed.
+    #[error("app {app}: chart: {source}")]
+    Chart {
+        /// The app.
+        app: String,
+        /// Why.
+        source: ChartSourceError,
+    },
+    /// A cache directory could not be opened.
+    #[error("cache {path}: {message}")]
+    Cache {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+/// An app's sources, pinned, with the checkouts they live in held against eviction.
+#[derive(Debug)]
+pub struct Fetched {
+    /// What render reads and history records.
+    pub sources: AppSources,
+    /// Warnings to show (a fetch failed and the last good commit was used).
+    pub warnings: Vec<String>,
+    /// Held so the checkouts are not evicted while rendering.
+    pub leases: Vec<Checkout>,
+}
+
+/// The caches every fetch goes through: one git cache, one chart cache, under one directory.
+#[derive(Clone, Debug)]
+pub struct Fetcher {
+    git: GitCache,
+    charts: ChartCache,
+}
+
+impl Fetcher {
+    /// Opens (creating) the caches under `dir` (`git/` and `charts/`), the git cache bounded to
+    /// `max_bytes`.
+    pub fn open(dir: &Path, max_bytes: u64) -> Result<Fetcher, FetchError> {
+        let cache = |message: String| FetchError::Cache {
+            path: dir.to_path_buf(),
+            message,
+        };
+        let git = GitCache::open(&dir.join("git"), max_bytes).map_err(|e| cache(e.to_string()))?;
+        let charts = ChartCache::open(dir).map_err(|e| cache(e.to_string()))?;
+        Ok(Fetcher { git, charts })
+    }
+
+    /// The git cache (for the GitOps repo itself when it is given as a URL).
+    pub fn git(&self) -> &GitCache {
+        &self.git
+    }
+
+    /// Pins everything `app` reads from outside the GitOps repo.
+    pub async fn fetch_app(&self, app: &ResolvedApp) -> Result<Fetched, FetchError> {
+        let mut out = Fetched {
+            sources: AppSources::local(app),
+            warnings: Vec::new(),
+            leases: Vec::new(),
+        };
+        if let SourceSpec::Helm { chart, .. } = &app.source {
+            self.fetch_chart(app, chart, &mut out).await?;
+        }
+        for src in &app.sources {
+            let creds = credentials(&app.name, src.credentials.as_ref())?;
+            let remote = GitRemote {
+                url: src.url.clone(),
+                credentials: creds,
+            };
+            let what = format!("source {}", src.name);
+            let resolved = self
+                .git
+                .resolve_async(remote, GitRef::parse(&src.reference))
+                .await
+                .map_err(|source| git_err(app, &what, source))?;
+            if let Some(why) = &resolved.stale {
+                out.warnings
+                    .push(stale_warning(app, &what, &resolved.commit, why));
+            }
+            out.sources.extra.push(PinnedExtra {
+                name: src.name.clone(),
+                // As configured, so pods clone what the app names; the config refuses URLs
+                // with a password in them.
+                url: src.url.clone(),
+                commit: resolved.commit,
+                inject_revision: src.inject_revision.clone(),
+                inject_repository: src.inject_repository.clone(),
+                stale: resolved.stale,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn fetch_chart(
+        &self,
+        app: &ResolvedApp,
+        chart: &ChartSource,
+        out: &mut Fetched,
+    ) -> Result<(), FetchError> {
+        let chart_err = |source| FetchError::Chart {
+            app: app.name.clone(),
+            source,
+        };
+        match chart {
+            ChartSource::Local(dir) => {
+                let dir = self
+                    .charts
+                    .ensure_dependencies(dir, &|_| Credentials::None)
+                    .await
+                    .map_err(chart_err)?;
+                out.sources.chart_dir = Some(dir);
+            }
+            ChartSource::Git {
+                url,
+                reference,
+                path,
+                credentials: spec,
+            } => {
+                let remote = GitRemote {
+                    url: url.clone(),
+                    credentials: credentials(&app.name, spec.as_ref())?,
+                };
+                let resolved = self
+                    .git
+                    .resolve_async(remote.clone(), GitRef::parse(reference))
+                    .await
+                    .map_err(|e| git_err(app, "chart", e))?;
+                if let Some(why) = &resolved.stale {
+                    out.warnings
+                        .push(stale_warning(app, "chart", &resolved.commit, why));
+                }
+                let checkout = self
+                    .git
+                    .checkout_async(remote, resolved.commit.clone())
+                    .await
+                    .map_err(|e| git_err(app, "chart", e))?;
+                let dir = resolve_inside(&checkout.dir, Path::new(path))
+                    .map_err(|e| git_err(app, "chart", e))?;
+                let dir = self
+                    .charts
+                    .ensure_dependencies(&dir, &|_| Credentials::None)
+                    .await
+                    .map_err(chart_err)?;
+                out.sources.chart_dir = Some(dir);
+                out.sources.chart = Some(Pinned {
+                    url: redact_url(url),
+                    version: reference.clone(),
+                    digest: resolved.commit,
+                });
+                out.leases.push(checkout);
+            }
+            ChartSource::Repo {
+                url,
+                name,
+                version,
+                credentials: spec,
+            } => {
+                let creds = credentials(&app.name, spec.as_ref())?;
+                let chart_ref = ChartRef::Repo {
+                    url: url.clone(),
+                    name: name.clone(),
+                    version: version.clone(),
+                };
+                let fetched = self
+                    .charts
+                    .fetch(&chart_ref, &creds)
+                    .await
+                    .map_err(chart_err)?;
+                out.sources.chart_dir = Some(fetched.dir);
+                out.sources.chart = Some(Pinned {
+                    url: redact_url(url),
+                    version: fetched.version,
+                    digest: fetched.digest,
+                });
+            }
+            ChartSource::Oci {
+                url,
+                version,
+                credentials: spec,
+            } => {
+                let creds = credentials(&app.name, spec.as_ref())?;
+                let chart_ref = ChartRef::Oci {
+                    url: url.clone(),
+                    version: version.clone(),
+                };
+                let fetched = self
+                    .charts
+                    .fetch(&chart_ref, &creds)
+                    .await
+                    .map_err(chart_err)?;
+                out.sources.chart_dir = Some(fetched.dir);
+                out.sources.chart = Some(Pinned {
+                    url: url.clone(),
+                    version: fetched.version,
+                    digest: fetched.digest,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn git_err(app: &ResolvedApp, what: &str, source: GitError) -> FetchError {
+    FetchError::Git {
+        app: app.name.clone(),
+        what: what.to_string(),
+        source,
+    }
+}
+
+fn stale_warning(app: &ResolvedApp, what: &str, commit: &str, why: &str) -> String {
+    format!(
+        "{}/{}: {what}: fetch failed, rendering the last good commit {}: {why}",
+        app.env,
+        app.name,
+        &commit[..commit.len().min(12)]
+    )
+}
+
+/// Reads the secrets a credentials spec names, now (a rotated file is picked up next time).
+pub fn credentials(app: &str, spec: Option<&CredentialsSpec>) -> Result<Credentials, FetchError> {
+    let err = |source| FetchError::Credentials {
+        app: app.to_string(),
+        source,
+    };
+    let read = |s: &SecretSource| {
+        let r = match s {
+            SecretSource::Env(name) => SecretRef::Env(name.clone()),
+            SecretSource::File(path) => SecretRef::File(path.clone()),
+        };
+        r.read().map_err(err)
+    };
+    let Some(spec) = spec else {
+        return Ok(Credentials::None);
+    };
+    if let Some(key) = &spec.ssh_key {
+        return Ok(Credentials::SshKey {
+            username: spec.username.clone().unwrap_or_else(|| "git".into()),
+            private_key: key.clone(),
+            passphrase: spec.ssh_passphrase.as_ref().map(read).transpose()?,
+            // Validation requires it with a key; an empty path matches no host.
+            known_hosts: spec.known_hosts.clone().unwrap_or_default(),
+        });
+    }
+    if let Some(token) = &spec.token {
+        return Ok(Credentials::Token(read(token)?));
+    }
+    if let (Some(username), Some(password)) = (&spec.username, &spec.password) {
+        return Ok(Credentials::Basic {
+            username: username.clone(),
+            password: read(password)?,
+        });
+    }
+    Ok(Credentials::None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_read_from_their_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        let spec = CredentialsSpec {
+            username: Some("robot".into()),
+            password: Some(SecretSource::File(file)),
+            ..CredentialsSpec::default()
+        };
+        let creds = credentials("gw", Some(&spec)).unwrap();
+        let Credentials::Basic { username, password } = &creds else {
+            panic!("basic: {creds:?}");
+        };
+        assert_eq!((username.as_str(), password.expose()), ("robot", "s3cret"));
+
+        let spec = CredentialsSpec {
+            token: Some(SecretSource::Env("SYNCD_TEST_NO_SUCH_TOKEN".into())),
+            ..CredentialsSpec::default()
+        };
+        let err = credentials("gw", Some(&spec)).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "app gw: credential environment variable SYNCD_TEST_NO_SUCH_TOKEN is not set"
+        );
+        assert_eq!(credentials("gw", None).unwrap(), Credentials::None);
+    }
+}
