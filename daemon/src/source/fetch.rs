@@ -41,7 +41,7 @@ pub enum FetchError {
         /// The app.
         app: String,
         /// Why.
-        source: ChartSourceError,
+        source: Box<ChartSourceError>,
     },
     /// A cache directory could not be opened.
     #[error("cache {path}: {message}")]
@@ -137,7 +137,7 @@ impl Fetcher {
     ) -> Result<(), FetchError> {
         let chart_err = |source| FetchError::Chart {
             app: app.name.clone(),
-            source,
+            source: Box::new(source),
         };
         match chart {
             ChartSource::Local(dir) => {
