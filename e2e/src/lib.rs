@@ -113,9 +113,24 @@ impl Lab {
 
     /// Renders and plans the app; errors are returned as text.
     pub async fn plan(&self, overrides: PruneOverrides) -> Result<AppPlan, String> {
+        Ok(self.plan_with_sources(overrides).await?.0)
+    }
+
+    /// [`Lab::plan`], also returning the app's pinned sources (fetched through the same cache
+    /// the CLI uses, kept in the lab's temp dir).
+    pub async fn plan_with_sources(
+        &self,
+        overrides: PruneOverrides,
+    ) -> Result<(AppPlan, syncd::source::AppSources), String> {
         let repo = syncd_config::Repo::load(self.root()).map_err(|e| e.to_string())?;
         let env = repo.resolve("test").map_err(|e| e.to_string())?;
         let app = &env.apps[0];
+        let fetcher = syncd::source::fetch::Fetcher::open(
+            &self.root().join(".cache"),
+            syncd::source::fetch::DEFAULT_CACHE_BYTES,
+        )
+        .map_err(|e| e.to_string())?;
+        let fetched = fetcher.fetch_app(app).await.map_err(|e| e.to_string())?;
         // Charts render against the live cluster, as `syncd diff`/`sync` do: live capabilities,
         // install or upgrade from syncd's state, rendered twice to find random values.
         let caps = capabilities(&self.cluster)
@@ -132,13 +147,7 @@ impl Lab {
                 releases: [(app.name.clone(), release)].into_iter().collect(),
                 render_twice: true,
             };
-            render_app(
-                app,
-                &syncd::source::AppSources::local(app),
-                self.root(),
-                &ctx,
-            )
-            .map_err(|e| e.to_string())?
+            render_app(app, &fetched.sources, self.root(), &ctx).map_err(|e| e.to_string())?
         };
         let target = Target {
             env: env.name.clone(),
@@ -146,9 +155,10 @@ impl Lab {
             state_namespace: env.state_namespace.clone(),
             policy: app.policy.clone(),
         };
-        plan_rendered(&self.cluster, target, rendered, overrides)
+        let plan = plan_rendered(&self.cluster, target, rendered, overrides)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        Ok((plan, fetched.sources))
     }
 
     /// Renders, plans and executes; returns the report and the requests it made by kind.
@@ -158,8 +168,12 @@ impl Lab {
 
     /// [`Lab::sync`] with prune overrides.
     pub async fn sync_with(&self, overrides: PruneOverrides) -> Result<SyncReport, String> {
-        let plan = self.plan(overrides).await?;
-        execute(&self.cluster, plan, Provenance::default(), &|_| {})
+        let (plan, sources) = self.plan_with_sources(overrides).await?;
+        let provenance = Provenance {
+            sources: sources.records(),
+            ..Provenance::default()
+        };
+        execute(&self.cluster, plan, provenance, &|_| {})
             .await
             .map_err(|e| e.to_string())
     }

@@ -590,6 +590,113 @@ async fn failing_post_hook_fails_the_sync_and_is_recorded() {
     lab.cleanup().await;
 }
 
+/// Runs `git` in `dir` with a fixed identity.
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+async fn training_code_commit_is_pinned_recreated_and_rolled_back() {
+    let lab = Lab::new("code").await;
+    let code = tempfile::tempdir().unwrap();
+    git(code.path(), &["init", "-q"]);
+    std::fs::write(code.path().join("train.py"), "print(1)\n").unwrap();
+    git(code.path(), &["add", "-A"]);
+    git(code.path(), &["commit", "-qm", "v1"]);
+    let v1 = git(code.path(), &["rev-parse", "HEAD"]);
+    lab.write(
+        "apps/app/app.yaml",
+        &format!("apiVersion: syncd.io/v1alpha1\nkind: App\nmetadata:\n  name: app\nspec:\n  source:\n    helm:\n      chart: chart\n  sources:\n    code:\n      git: file://{}\n      ref: main\n      inject:\n        revision: source.git.revision\n", code.path().display()),
+    );
+    lab.write(
+        "apps/app/chart/Chart.yaml",
+        "apiVersion: v2\nname: trainer\nversion: 0.1.0\n",
+    );
+    lab.write(
+        "apps/app/chart/values.yaml",
+        "source:\n  git:\n    revision: main\n",
+    );
+    lab.write(
+        "apps/app/chart/templates/job.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: train\nspec:\n  backoffLimit: 0\n  template:\n    metadata:\n      annotations:\n        code/revision: {{ .Values.source.git.revision | quote }}\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: train\n        image: busybox:1.36\n",
+    );
+    let revision_of = |job: &serde_json::Value| {
+        job["spec"]["template"]["metadata"]["annotations"]["code/revision"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    lab.sync().await.unwrap();
+    let first = lab.get(&jobs(), "train").await.expect("job created");
+    assert_eq!(revision_of(&first), v1, "the pinned commit, not `main`");
+
+    // The training branch moves: the Job's pod template changes, so it is recreated.
+    std::fs::write(code.path().join("train.py"), "print(2)\n").unwrap();
+    git(code.path(), &["commit", "-qam", "v2"]);
+    let v2 = git(code.path(), &["rev-parse", "HEAD"]);
+    let report = lab.sync().await.unwrap();
+    assert_eq!(report.counts.recreated, 1, "{report:?}");
+    let second = lab.get(&jobs(), "train").await.expect("job recreated");
+    assert_eq!(revision_of(&second), v2);
+    assert_ne!(first["metadata"]["uid"], second["metadata"]["uid"]);
+
+    // History recorded each commit; a rollback to revision 1 brings v1 back without Git.
+    let revisions = list_revisions(&lab.cluster, &lab.ns, "test", "app")
+        .await
+        .unwrap();
+    let pinned: Vec<String> = revisions
+        .iter()
+        .map(|(r, _)| {
+            r.sources
+                .iter()
+                .find(|s| s.name == "code")
+                .unwrap()
+                .pinned
+                .clone()
+        })
+        .collect();
+    assert_eq!(pinned, [v1.clone(), v2.clone()]);
+    let (revision, manifests) = load_revision(&lab.cluster, &lab.ns, "test", "app", Some(1))
+        .await
+        .unwrap();
+    let target = syncd::engine::Target {
+        env: "test".into(),
+        app: "app".into(),
+        state_namespace: lab.ns.clone(),
+        policy: revision.policy.as_ref().unwrap().to_policy(),
+    };
+    let plan = syncd::engine::plan_app(&lab.cluster, target, manifests, PruneOverrides::default())
+        .await
+        .unwrap();
+    let report = syncd::engine::execute(
+        &lab.cluster,
+        plan,
+        syncd::engine::Provenance {
+            rollback_of: Some(1),
+            sources: revision.sources.clone(),
+            ..Default::default()
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.succeeded(), "{report:?}");
+    let third = lab.get(&jobs(), "train").await.expect("job restored");
+    assert_eq!(revision_of(&third), v1);
+    lab.cleanup().await;
+}
+
 async fn rollback_runs_the_stored_rollback_hooks() {
     let lab = Lab::new("rbhooks").await;
     let kubelet = syncd_e2e::FakeKubelet::start(&lab.kubeconfig, &lab.ns, &[]).await;
@@ -770,6 +877,7 @@ fn main() {
         failing_post_hook_fails_the_sync_and_is_recorded,
         rollback_runs_the_stored_rollback_hooks,
         random_values_without_lookup_do_not_churn,
+        training_code_commit_is_pinned_recreated_and_rolled_back,
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, scenario) in all {
