@@ -618,6 +618,11 @@ fn an_unreachable_server_keeps_the_last_good_commit() {
     let co = cache.checkout(&remote, &stale.commit).unwrap();
     assert_eq!(std::fs::read_to_string(co.dir.join("f")).unwrap(), "1\n");
 
+    // A full sha already in the mirror is exact even offline (still flagged stale).
+    let by_sha = cache.resolve(&remote, &GitRef::parse(&commit)).unwrap();
+    assert_eq!(by_sha.commit, commit);
+    assert!(by_sha.stale.is_some());
+
     // A ref never resolved before has no fallback: an error naming the URL.
     let err = cache.resolve(&remote, &GitRef::parse("other")).unwrap_err();
     assert!(matches!(err, GitError::NoLastGood { .. }), "{err}");

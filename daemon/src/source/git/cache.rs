@@ -118,7 +118,7 @@ impl GitCache {
                     fetched: Some(fetched.stats),
                 })
             }
-            Err(err) => match state.load(&repo) {
+            Err(err) => match state.load(&repo).or_else(|| cached_sha(&repo, reference)) {
                 Some((commit, name)) => {
                     tracing::warn!(url = %url.clean, reference = reference.text(), %commit, error = %err,
                         "git fetch failed; using the last good commit");
@@ -237,6 +237,19 @@ impl GitCache {
             .await
             .map_err(|e| GitError::Task(e.to_string()))?
     }
+}
+
+/// A full sha already in the mirror needs no fetch to be exact: commits never change.
+fn cached_sha(repo: &Repository, reference: &GitRef) -> Option<(String, String)> {
+    let GitRef::Named(n) = reference else {
+        return None;
+    };
+    if n.len() != 40 {
+        return None;
+    }
+    let commit = repo.find_commit(Oid::from_str(n).ok()?).ok()?;
+    let sha = commit.id().to_string();
+    Some((sha.clone(), sha))
 }
 
 pub(crate) fn lock_exclusive(path: &Path) -> Result<File, GitError> {
