@@ -3,6 +3,11 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+// Rendering charts allocates many small values; mimalloc renders 1.2-2.4x faster than glibc's
+// allocator on the corpus (see the render bench, which uses the same allocator).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = syncd::cli::Cli::parse();
     let default = match cli.verbose {

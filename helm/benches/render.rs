@@ -13,6 +13,10 @@ use syncd_helm::chart::{render, Chart, RenderOptions};
 
 use syncd_helm::template::NoCluster as Offline;
 
+// The allocator the `syncd` binary uses, so the numbers are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `<repo>/../shared/helm-corpus`; `SYNCD_HELM_CORPUS` overrides it (e.g. in a git worktree).
 fn corpus_dir() -> PathBuf {
     match std::env::var_os("SYNCD_HELM_CORPUS") {
