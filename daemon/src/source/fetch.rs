@@ -193,47 +193,56 @@ impl Fetcher {
                 version,
                 credentials: spec,
             } => {
-                let creds = credentials(&app.name, spec.as_ref())?;
                 let chart_ref = ChartRef::Repo {
                     url: url.clone(),
                     name: name.clone(),
                     version: version.clone(),
                 };
-                let fetched = self
-                    .charts
-                    .fetch(&chart_ref, &creds)
-                    .await
-                    .map_err(chart_err)?;
-                out.sources.chart_dir = Some(fetched.dir);
-                out.sources.chart = Some(Pinned {
-                    url: redact_url(url),
-                    version: fetched.version,
-                    digest: fetched.digest,
-                });
+                self.fetch_published(app, &chart_ref, spec.as_ref(), redact_url(url), out)
+                    .await?;
             }
             ChartSource::Oci {
                 url,
                 version,
                 credentials: spec,
             } => {
-                let creds = credentials(&app.name, spec.as_ref())?;
                 let chart_ref = ChartRef::Oci {
                     url: url.clone(),
                     version: version.clone(),
                 };
-                let fetched = self
-                    .charts
-                    .fetch(&chart_ref, &creds)
-                    .await
-                    .map_err(chart_err)?;
-                out.sources.chart_dir = Some(fetched.dir);
-                out.sources.chart = Some(Pinned {
-                    url: url.clone(),
-                    version: fetched.version,
-                    digest: fetched.digest,
-                });
+                self.fetch_published(app, &chart_ref, spec.as_ref(), url.clone(), out)
+                    .await?;
             }
         }
+        Ok(())
+    }
+}
+
+impl Fetcher {
+    /// A chart from a Helm repository or an OCI registry, pinned by its archive's digest.
+    async fn fetch_published(
+        &self,
+        app: &ResolvedApp,
+        chart_ref: &ChartRef,
+        spec: Option<&CredentialsSpec>,
+        shown_url: String,
+        out: &mut Fetched,
+    ) -> Result<(), FetchError> {
+        let creds = credentials(&app.name, spec)?;
+        let fetched = self
+            .charts
+            .fetch(chart_ref, &creds)
+            .await
+            .map_err(|source| FetchError::Chart {
+                app: app.name.clone(),
+                source: Box::new(source),
+            })?;
+        out.sources.chart_dir = Some(fetched.dir);
+        out.sources.chart = Some(Pinned {
+            url: shown_url,
+            version: fetched.version,
+            digest: fetched.digest,
+        });
         Ok(())
     }
 }
