@@ -48,12 +48,20 @@ pub struct RenderedChart {
     pub hooks: Vec<Manifest>,
 }
 
-/// Renders a chart source into manifests.
-pub fn render_chart(src: &ChartSource<'_>, repo_root: &Path) -> Result<RenderedChart, RenderError> {
-    let fail = |message: String| RenderError::Chart {
-        app: src.app.to_string(),
-        message,
-    };
+/// A chart loaded from disk with its values layered, ready to render any number of times: the
+/// churn check and the next-revision render reuse it, so the chart is read, its values files
+/// parsed and its templates parsed (cached on the [`Chart`]) once per app.
+pub struct PreparedChart {
+    chart: Chart,
+    values: serde_json::Value,
+}
+
+/// Loads `src`'s chart and layers its values (files, inline values, `--set`, injected pins).
+pub fn prepare_chart(
+    src: &ChartSource<'_>,
+    repo_root: &Path,
+) -> Result<PreparedChart, RenderError> {
+    let fail = |message: String| chart_error(src, message);
     let chart = Chart::load(src.chart).map_err(|e| fail(e.to_string()))?;
     let mut layers = Vec::new();
     for path in src.values_files {
@@ -70,30 +78,52 @@ pub fn render_chart(src: &ChartSource<'_>, repo_root: &Path) -> Result<RenderedC
     }
     layers.extend(src.values.iter().cloned());
     let values = layer_values(&layers, src.set, src.injected).map_err(|e| fail(e.to_string()))?;
-    let opts = RenderOptions {
-        release_name: src.release_name.to_string(),
-        namespace: src.namespace.to_string(),
-        capabilities: src.capabilities.clone(),
-        revision: src.release.revision,
-        is_install: src.release.is_install,
-        ..RenderOptions::default()
-    };
-    let rendered = render(&chart, &values, &opts, src.host).map_err(|e| fail(e.to_string()))?;
-    let sorted = sort_manifests(&rendered, chart.name()).map_err(|e| fail(e.to_string()))?;
+    Ok(PreparedChart { chart, values })
+}
 
-    let mut manifests = Vec::new();
-    for (path, data) in chart.crds() {
-        let text = String::from_utf8_lossy(&data);
-        push_docs(&text, &path, &mut manifests)?;
+impl PreparedChart {
+    /// Renders the chart as `release` (install or upgrade, revision) with `src`'s release name,
+    /// namespace, capabilities and `lookup`.
+    pub fn render(
+        &self,
+        src: &ChartSource<'_>,
+        release: super::Release,
+    ) -> Result<RenderedChart, RenderError> {
+        let fail = |message: String| chart_error(src, message);
+        let opts = RenderOptions {
+            release_name: src.release_name.to_string(),
+            namespace: src.namespace.to_string(),
+            capabilities: src.capabilities.clone(),
+            revision: release.revision,
+            is_install: release.is_install,
+            ..RenderOptions::default()
+        };
+        let chart = &self.chart;
+        let rendered =
+            render(chart, &self.values, &opts, src.host).map_err(|e| fail(e.to_string()))?;
+        let sorted = sort_manifests(&rendered, chart.name()).map_err(|e| fail(e.to_string()))?;
+
+        let mut manifests = Vec::new();
+        for (path, data) in chart.crds() {
+            let text = String::from_utf8_lossy(&data);
+            push_docs(&text, &path, &mut manifests)?;
+        }
+        for m in &sorted.manifests {
+            push_docs(&m.content, &m.path, &mut manifests)?;
+        }
+        let mut hooks = Vec::new();
+        for h in &sorted.hooks {
+            push_docs(&h.manifest, &h.path, &mut hooks)?;
+        }
+        Ok(RenderedChart { manifests, hooks })
     }
-    for m in &sorted.manifests {
-        push_docs(&m.content, &m.path, &mut manifests)?;
+}
+
+fn chart_error(src: &ChartSource<'_>, message: String) -> RenderError {
+    RenderError::Chart {
+        app: src.app.to_string(),
+        message,
     }
-    let mut hooks = Vec::new();
-    for h in &sorted.hooks {
-        push_docs(&h.manifest, &h.path, &mut hooks)?;
-    }
-    Ok(RenderedChart { manifests, hooks })
 }
 
 fn push_docs(text: &str, path: &str, out: &mut Vec<Manifest>) -> Result<(), RenderError> {
@@ -111,6 +141,11 @@ fn push_docs(text: &str, path: &str, out: &mut Vec<Manifest>) -> Result<(), Rend
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Loads and renders a chart source once, as `src.release`.
+    fn render_chart(src: &ChartSource<'_>, repo_root: &Path) -> Result<RenderedChart, RenderError> {
+        prepare_chart(src, repo_root)?.render(src, src.release)
+    }
 
     fn write(dir: &Path, rel: &str, text: &str) {
         let p = dir.join(rel);

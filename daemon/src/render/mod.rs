@@ -184,22 +184,22 @@ pub fn render_app(
                 host: ctx.host,
                 release: ctx.releases.get(&app.name).copied().unwrap_or_default(),
             };
-            let rendered = helm::render_chart(&src, repo_root)?;
+            let prepared = helm::prepare_chart(&src, repo_root)?;
+            let rendered = prepared.render(&src, src.release)?;
             if ctx.render_twice {
-                let mut again = helm::render_chart(&src, repo_root)?.manifests;
+                let mut again = prepared.render(&src, src.release)?.manifests;
                 for m in &mut again {
                     apply_overlay(m, app);
                 }
                 second_render = Some(again);
                 if !src.release.is_install {
-                    let next_src = helm::ChartSource {
-                        release: Release {
+                    let next = prepared.render(
+                        &src,
+                        Release {
                             revision: src.release.revision + 1,
                             ..src.release
                         },
-                        ..src
-                    };
-                    let next = helm::render_chart(&next_src, repo_root)?;
+                    )?;
                     let (mut manifests, mut hooks) = (next.manifests, next.hooks);
                     for m in manifests.iter_mut().chain(hooks.iter_mut()) {
                         apply_overlay(m, app);
