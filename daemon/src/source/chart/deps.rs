@@ -195,8 +195,9 @@ pub(super) async fn ensure(
         dependency: dep.name.clone(),
         reason,
     };
-    let mut key = Sha256::new();
-    key.update(tree_hash(chart_dir)?.as_bytes());
+    // What the derived copy's key is made of, after the chart's own tree hash; the tree is only
+    // hashed when something is missing (this runs before every render of every chart).
+    let mut key_parts = Vec::new();
     let mut added = Vec::new();
     for dep in &meta.dependencies {
         if satisfied(dep, &have) {
@@ -223,7 +224,7 @@ pub(super) async fn ensure(
                         ),
                     ));
                 }
-                key.update(format!("\0file:{}:{}", dep.name, tree_hash(&dir)?).as_bytes());
+                key_parts.push(format!("\0file:{}:{}", dep.name, tree_hash(&dir)?));
                 added.push(Added::Dir {
                     name: dep.name.clone(),
                     src: dir,
@@ -234,7 +235,7 @@ pub(super) async fn ensure(
                     ChartRef::Repo { url, .. } | ChartRef::Oci { url, .. } => url.clone(),
                 };
                 let got = Box::pin(cache.fetch_archive(&chart, &creds_for(&url))).await?;
-                key.update(format!("\0{}:{}:{}", dep.name, got.version, got.hex).as_bytes());
+                key_parts.push(format!("\0{}:{}:{}", dep.name, got.version, got.hex));
                 added.push(Added::Archive {
                     file_name: format!("{}-{}.tgz", got.name, got.version),
                     blob: cache.store.blob_path(&got.hex),
@@ -244,6 +245,11 @@ pub(super) async fn ensure(
     }
     if added.is_empty() {
         return Ok(chart_dir.to_path_buf());
+    }
+    let mut key = Sha256::new();
+    key.update(tree_hash(chart_dir)?.as_bytes());
+    for part in &key_parts {
+        key.update(part.as_bytes());
     }
     let name = if meta.name.is_empty() {
         "chart".to_string()
