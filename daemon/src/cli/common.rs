@@ -10,8 +10,8 @@ use super::{ClusterArgs, Select};
 use crate::cluster::{Cluster, ConnectOptions};
 use crate::diff::Style;
 use crate::render::{render_app, RenderContext, RenderedApp};
-use crate::source::fetch::{credentials, Fetcher, DEFAULT_CACHE_BYTES};
-use crate::source::git::{default_cache_dir, redact_url, Checkout, GitRef, GitRemote};
+use crate::source::fetch::{credentials, default_cache_dir, Fetcher, DEFAULT_CACHE_BYTES};
+use crate::source::git::{redact_url, Checkout, GitRef, GitRemote};
 use crate::source::{open_local, AppSources, SourceTree};
 
 /// A repo rendered for one environment: every selected app, all rendered before anything else
@@ -57,12 +57,7 @@ impl Opened {
 /// Opens the repo (a local directory, or a URL fetched into the cache), validates and resolves
 /// the selected environment, and fetches and pins the selected apps' remote sources.
 pub async fn open(select: &Select) -> anyhow::Result<Opened> {
-    let cache_dir = select.cache_dir.clone().unwrap_or_else(|| {
-        default_cache_dir()
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
-    });
+    let cache_dir = select.cache_dir.clone().unwrap_or_else(default_cache_dir);
     let fetcher = Fetcher::open(&cache_dir, DEFAULT_CACHE_BYTES)?;
     let mut leases = Vec::new();
     let source = if select.repo.is_dir() || !looks_like_url(&select.repo) {

@@ -14,6 +14,15 @@ use super::{AppSources, Pinned, PinnedExtra};
 /// Default bound of the git checkout cache (mirrors and checkouts), in bytes.
 pub const DEFAULT_CACHE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
+/// `$XDG_CACHE_HOME/syncd` (or the platform's cache dir), else `$HOME/.cache/syncd`, else a
+/// directory under the system temp dir. Git mirrors go in `git/`, charts in `charts/`.
+pub fn default_cache_dir() -> PathBuf {
+    dirs::cache_dir()
+        .or_else(|| dirs::home_dir().map(|h| h.join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("syncd")
+}
+
 /// Why an app's sources could not be fetched. Names the app and the URL, never a secret.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {

@@ -59,16 +59,6 @@ pub struct Checkout {
     _in_use: File,
 }
 
-/// `$XDG_CACHE_HOME/syncd/git` (or the platform's cache dir), else `$HOME/.cache/syncd/git`,
-/// else a directory under the system temp dir.
-pub fn default_cache_dir() -> PathBuf {
-    dirs::cache_dir()
-        .or_else(|| dirs::home_dir().map(|h| h.join(".cache")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("syncd")
-        .join("git")
-}
-
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl GitCache {

@@ -27,7 +27,7 @@ mod url;
 
 use std::path::PathBuf;
 
-pub use cache::{default_cache_dir, Checkout, FetchStats, GitCache, Resolved};
+pub use cache::{Checkout, FetchStats, GitCache, Resolved};
 pub use checkout::resolve_inside;
 pub use known_hosts::{HostKeyStatus, KnownHosts};
 pub use reference::GitRef;
