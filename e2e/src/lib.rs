@@ -30,13 +30,7 @@ pub struct Lab {
 
 /// Core v1 resource info for tests that read objects directly.
 pub fn core(kind: &str, plural: &str, namespaced: bool) -> ResourceInfo {
-    ResourceInfo {
-        group: String::new(),
-        api_version: "v1".into(),
-        kind: kind.into(),
-        plural: plural.into(),
-        namespaced,
-    }
+    ResourceInfo::core(kind, plural, namespaced)
 }
 
 /// `batch/v1` Jobs.

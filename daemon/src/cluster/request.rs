@@ -25,6 +25,20 @@ pub struct ResourceInfo {
     pub namespaced: bool,
 }
 
+impl ResourceInfo {
+    /// A core (`v1`) kind, for the objects syncd itself reads and writes (Namespaces,
+    /// ConfigMaps, Secrets) without asking discovery.
+    pub fn core(kind: &str, plural: &str, namespaced: bool) -> ResourceInfo {
+        ResourceInfo {
+            group: String::new(),
+            api_version: "v1".into(),
+            kind: kind.into(),
+            plural: plural.into(),
+            namespaced,
+        }
+    }
+}
+
 /// A built request, ready to send.
 pub type HttpRequest = http::Request<Vec<u8>>;
 
@@ -139,13 +153,7 @@ mod tests {
     }
 
     fn namespaces() -> ResourceInfo {
-        ResourceInfo {
-            group: String::new(),
-            api_version: "v1".into(),
-            kind: "Namespace".into(),
-            plural: "namespaces".into(),
-            namespaced: false,
-        }
+        ResourceInfo::core("Namespace", "namespaces", false)
     }
 
     #[test]

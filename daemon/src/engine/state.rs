@@ -9,16 +9,6 @@ use crate::inventory::Inventory;
 
 use super::error::{at, EngineError};
 
-fn core(kind: &str, plural: &str, namespaced: bool) -> ResourceInfo {
-    ResourceInfo {
-        group: String::new(),
-        api_version: "v1".into(),
-        kind: kind.into(),
-        plural: plural.into(),
-        namespaced,
-    }
-}
-
 /// Reads the inventory; a missing one is empty, an unreadable one is an error (fail closed).
 pub async fn read_inventory(
     cluster: &Cluster,
@@ -29,7 +19,7 @@ pub async fn read_inventory(
     let name = Inventory::object_name(env, app);
     let cm = cluster
         .get(
-            &core("ConfigMap", "configmaps", true),
+            &ResourceInfo::core("ConfigMap", "configmaps", true),
             Some(state_ns),
             &name,
         )
@@ -44,7 +34,7 @@ pub async fn read_inventory(
 
 /// Creates the state namespace when it does not exist yet.
 pub async fn ensure_namespace(cluster: &Cluster, ns: &str) -> Result<(), EngineError> {
-    let ri = core("Namespace", "namespaces", false);
+    let ri = ResourceInfo::core("Namespace", "namespaces", false);
     if cluster
         .get(&ri, None, ns)
         .await
@@ -70,7 +60,12 @@ pub async fn write_inventory(
 ) -> Result<(), EngineError> {
     let cm = inventory.to_configmap(env, app, state_ns);
     cluster
-        .apply(&core("ConfigMap", "configmaps", true), &cm, false, true)
+        .apply(
+            &ResourceInfo::core("ConfigMap", "configmaps", true),
+            &cm,
+            false,
+            true,
+        )
         .await
         .map_err(at(format!("writing inventory of {env}/{app}")))?;
     Ok(())
@@ -85,7 +80,7 @@ pub async fn list_revisions(
 ) -> Result<Vec<(Revision, Value)>, EngineError> {
     let secrets = cluster
         .list(
-            &core("Secret", "secrets", true),
+            &ResourceInfo::core("Secret", "secrets", true),
             Some(state_ns),
             Some(&history::history_selector(env, app)),
         )
@@ -113,7 +108,7 @@ pub async fn record_revision(
     let existing = list_revisions(cluster, state_ns, env, app).await?;
     revision.number = existing.last().map(|(r, _)| r.number + 1).unwrap_or(1);
     let (revision, secret) = history::encode(env, app, state_ns, revision, manifests);
-    let ri = core("Secret", "secrets", true);
+    let ri = ResourceInfo::core("Secret", "secrets", true);
     cluster
         .apply(&ri, &secret, false, true)
         .await
