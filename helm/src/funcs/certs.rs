@@ -410,11 +410,8 @@ fn build_custom(a: &[Value]) -> Result<Value, FuncError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testutil::call;
     use super::*;
-
-    fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
-        (super::super::library().get(name).expect(name))(args)
-    }
 
     fn field(v: &Value, f: &str) -> String {
         match v {

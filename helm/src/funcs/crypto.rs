@@ -280,15 +280,8 @@ fn decrypt_aes(password: &str, b64: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testutil::text;
     use super::*;
-
-    fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
-        (super::super::library().get(name).expect(name))(args)
-    }
-
-    fn text(name: &str, args: &[Value]) -> String {
-        call(name, args).unwrap().to_string()
-    }
 
     #[test]
     fn hashes_match_known_digests() {

@@ -498,15 +498,8 @@ fn duration_round(d: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testutil::{call, text};
     use super::*;
-
-    fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
-        (super::super::library().get(name).expect(name))(args)
-    }
-
-    fn text(name: &str, args: &[Value]) -> String {
-        call(name, args).unwrap().to_string()
-    }
 
     #[test]
     fn formats_like_go_layouts() {

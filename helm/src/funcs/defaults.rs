@@ -102,15 +102,8 @@ fn from_json_array(a: &[Value]) -> FResult {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testutil::{call, text};
     use super::*;
-
-    fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
-        (super::super::library().get(name).expect(name))(args)
-    }
-
-    fn text(name: &str, args: &[Value]) -> String {
-        call(name, args).unwrap().to_string()
-    }
 
     #[test]
     fn defaults_and_emptiness() {

@@ -231,11 +231,8 @@ fn dig(a: &[Value]) -> FResult {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testutil::call;
     use super::*;
-
-    fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
-        (super::super::library().get(name).expect(name))(args)
-    }
 
     fn json(v: &Value) -> String {
         super::super::json::encode(v, true).unwrap()

@@ -201,18 +201,11 @@ fn concat(a: &[Value]) -> FResult {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testutil::{call, text};
     use super::*;
-
-    fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
-        (super::super::library().get(name).expect(name))(args)
-    }
 
     fn l(items: &[i64]) -> Value {
         Value::list(items.iter().map(|x| Value::Int(*x)).collect())
-    }
-
-    fn text(name: &str, args: &[Value]) -> String {
-        call(name, args).unwrap().to_string()
     }
 
     #[test]

@@ -366,15 +366,8 @@ fn seq(a: &[Value]) -> FResult {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testutil::{call, text};
     use super::*;
-
-    fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
-        (super::super::library().get(name).expect(name))(args)
-    }
-
-    fn text(name: &str, args: &[Value]) -> String {
-        call(name, args).unwrap().to_string()
-    }
 
     #[test]
     fn int_math_returns_int64() {

@@ -33,6 +33,8 @@ mod paths;
 pub mod regex;
 pub mod semver;
 mod strings;
+#[cfg(test)]
+mod testutil;
 mod timefmt;
 mod types;
 mod urls;

@@ -530,12 +530,8 @@ fn rand_ascii(a: &[Value]) -> FResult {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testutil::{call, text};
     use super::*;
-
-    fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
-        let fm = super::super::library();
-        (fm.get(name).expect(name))(args)
-    }
 
     fn s(x: &str) -> Value {
         Value::str(x)
@@ -543,10 +539,6 @@ mod tests {
 
     fn i(x: i64) -> Value {
         Value::Int(x)
-    }
-
-    fn text(name: &str, args: &[Value]) -> String {
-        call(name, args).unwrap().to_string()
     }
 
     #[test]

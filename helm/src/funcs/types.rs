@@ -47,13 +47,8 @@ pub(crate) fn kind_of(v: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testutil::text;
     use super::*;
-
-    fn text(name: &str, args: &[Value]) -> String {
-        (super::super::library().get(name).expect(name))(args)
-            .unwrap()
-            .to_string()
-    }
 
     #[test]
     fn reflection_names_match_go() {
