@@ -143,12 +143,7 @@ impl Lab {
             };
             render_app(app, &fetched.sources, self.root(), &ctx).map_err(|e| e.to_string())?
         };
-        let target = Target {
-            env: env.name.clone(),
-            app: app.name.clone(),
-            state_namespace: env.state_namespace.clone(),
-            policy: app.policy.clone(),
-        };
+        let target = Target::of(&env, app);
         let plan = plan_rendered(&self.cluster, target, rendered, overrides)
             .await
             .map_err(|e| e.to_string())?;

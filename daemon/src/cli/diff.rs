@@ -126,12 +126,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
     };
     let mut tally = Tally::default();
     for (app, rendered) in loaded.apps {
-        let target = Target {
-            env: loaded.env.name.clone(),
-            app: app.name.clone(),
-            state_namespace: loaded.env.state_namespace.clone(),
-            policy: app.policy.clone(),
-        };
+        let target = Target::of(&loaded.env, &app);
         let plan = plan_rendered(&cluster, target, rendered, overrides).await?;
         print_plan(&plan, style);
         tally.add(&plan);

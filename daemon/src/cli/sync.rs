@@ -20,12 +20,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
     };
     let mut ok = true;
     for (app, rendered) in loaded.apps {
-        let target = Target {
-            env: loaded.env.name.clone(),
-            app: app.name.clone(),
-            state_namespace: loaded.env.state_namespace.clone(),
-            policy: app.policy.clone(),
-        };
+        let target = Target::of(&loaded.env, &app);
         let name = format!("{}/{}", target.env, target.app);
         let plan = match plan_rendered(&cluster, target, rendered, overrides).await {
             Ok(plan) => plan,

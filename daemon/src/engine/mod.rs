@@ -51,6 +51,18 @@ pub struct Target {
     pub policy: SyncPolicy,
 }
 
+impl Target {
+    /// The target of one resolved app of `env`.
+    pub fn of(env: &syncd_config::ResolvedEnv, app: &syncd_config::ResolvedApp) -> Target {
+        Target {
+            env: env.name.clone(),
+            app: app.name.clone(),
+            state_namespace: env.state_namespace.clone(),
+            policy: app.policy.clone(),
+        }
+    }
+}
+
 /// Explicit user permissions that relax prune safety.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PruneOverrides {
