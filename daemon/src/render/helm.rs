@@ -82,6 +82,14 @@ pub fn prepare_chart(
 }
 
 impl PreparedChart {
+    /// Whether the render could depend on `.Release.Revision`: the chart or the values name
+    /// `Revision` somewhere. (A template printing the whole `.Release` object is not caught; it
+    /// costs one extra changing sync, not a wrong apply.)
+    pub fn may_use_revision(&self) -> bool {
+        self.chart.mentions("Revision")
+            || serde_json::to_string(&self.values).is_ok_and(|v| v.contains("Revision"))
+    }
+
     /// Renders the chart as `release` (install or upgrade, revision) with `src`'s release name,
     /// namespace, capabilities and `lookup`.
     pub fn render(
@@ -225,6 +233,38 @@ mod tests {
         let hooks: Vec<String> = out.hooks.iter().map(|m| m.id.to_string()).collect();
         assert_eq!(hooks, ["Pod test"]);
         assert_eq!(out.hooks[0].origin.file, "gw/templates/hook.yaml");
+    }
+
+    fn prepared(dir: &Path, values: &[serde_json::Value]) -> PreparedChart {
+        let src = ChartSource {
+            app: "gw",
+            chart: &dir.join("chart"),
+            release_name: "gateway",
+            namespace: "ml",
+            values_files: &[],
+            values,
+            set: &[],
+            injected: &[],
+            capabilities: &Capabilities::default(),
+            host: &syncd_helm::template::NoCluster,
+            release: crate::render::Release::default(),
+        };
+        prepare_chart(&src, dir).unwrap()
+    }
+
+    #[test]
+    fn revision_matters_only_when_chart_or_values_name_it() {
+        let dir = tempfile::tempdir().unwrap();
+        chart(dir.path());
+        assert!(!prepared(dir.path(), &[]).may_use_revision());
+        let tpl_value = [serde_json::json!({"note": "{{ .Release.Revision }}"})];
+        assert!(prepared(dir.path(), &tpl_value).may_use_revision());
+        write(
+            dir.path(),
+            "chart/templates/rev.yaml",
+            "r: {{ .Release.Revision }}\n",
+        );
+        assert!(prepared(dir.path(), &[]).may_use_revision());
     }
 
     #[test]

@@ -192,7 +192,9 @@ pub fn render_app(
                     apply_overlay(m, app);
                 }
                 second_render = Some(again);
-                if !src.release.is_install {
+                // Skipped when the chart cannot tell revision N from N+1: a third render of
+                // every chart on every sync costs seconds for key-generating charts.
+                if !src.release.is_install && prepared.may_use_revision() {
                     let next = prepared.render(
                         &src,
                         Release {

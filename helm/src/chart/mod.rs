@@ -136,6 +136,20 @@ impl Chart {
         Ok(set)
     }
 
+    /// Whether `needle` appears anywhere a render could read it from: a template, a file (for
+    /// `tpl`/`.Files`) or a `values.yaml` string, of this chart or a subchart. Lets a caller skip
+    /// a render that cannot differ (a `.Release.Revision` change in a chart that never names
+    /// `Revision`).
+    pub fn mentions(&self, needle: &str) -> bool {
+        fn walk(n: &ChartNode, needle: &[u8]) -> bool {
+            let has = |data: &[u8]| data.windows(needle.len()).any(|w| w == needle);
+            n.templates.iter().chain(&n.files).any(|f| has(&f.data))
+                || serde_json::to_string(&*n.values).is_ok_and(|v| has(v.as_bytes()))
+                || n.dependencies.iter().any(|d| walk(d, needle))
+        }
+        !needle.is_empty() && walk(&self.root, needle.as_bytes())
+    }
+
     /// The chart's name (`Chart.yaml` `name`).
     pub fn name(&self) -> &str {
         &self.root.metadata.name
@@ -189,6 +203,29 @@ pub fn parse_values_file(text: &str) -> Result<serde_json::Value, ChartError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_looks_in_templates_files_values_and_subcharts() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n");
+        write("c/templates/a.yaml", "a: {{ .Release.Name }}\n");
+        write("c/values.yaml", "note: '{{ .Release.IsUpgrade }}'\n");
+        write(
+            "c/charts/s/Chart.yaml",
+            "apiVersion: v2\nname: s\nversion: 1.0.0\n",
+        );
+        write("c/charts/s/files/x.tpl", "{{ .Release.Revision }}\n");
+        let chart = Chart::load(&dir.path().join("c")).unwrap();
+        assert!(chart.mentions("Revision"), "a subchart's file");
+        assert!(chart.mentions("IsUpgrade"), "values.yaml");
+        assert!(chart.mentions(".Release.Name"), "a template");
+        assert!(!chart.mentions("Capabilities"));
+    }
 
     #[test]
     fn chart_is_send_sync() {
