@@ -4,9 +4,7 @@
 //! summary.
 
 use syncd::diff::Action;
-use syncd::engine::{
-    list_revisions, load_revision, load_revision_with_hooks, plan_rollback, PruneOverrides,
-};
+use syncd::engine::{list_revisions, load_revision_with_hooks, plan_rollback_to, PruneOverrides};
 use syncd_e2e::{changed_lines, configmap, core, jobs, Lab};
 
 fn cms() -> syncd::cluster::ResourceInfo {
@@ -170,21 +168,12 @@ async fn rollback_restores_earlier_object_set() {
     .unwrap();
     assert!(lab.get(&cms(), "a").await.is_none());
 
-    let (revision, manifests) = load_revision(&lab.cluster, &lab.ns, "test", "app", None)
-        .await
-        .unwrap();
-    assert_eq!(revision.number, 1);
-    let policy = revision.policy.as_ref().unwrap().to_policy();
-    let target = syncd::engine::Target {
-        env: "test".into(),
-        app: "app".into(),
-        state_namespace: lab.ns.clone(),
-        policy,
-    };
-    let plan = syncd::engine::plan_app(
+    let rollback = plan_rollback_to(
         &lab.cluster,
-        target,
-        manifests,
+        &lab.ns,
+        "test",
+        "app",
+        None,
         PruneOverrides {
             allow_empty: false,
             allow_over_budget: true,
@@ -192,17 +181,10 @@ async fn rollback_restores_earlier_object_set() {
     )
     .await
     .unwrap();
-    let report = syncd::engine::execute(
-        &lab.cluster,
-        plan,
-        syncd::engine::Provenance {
-            rollback_of: Some(1),
-            ..Default::default()
-        },
-        &|_| {},
-    )
-    .await
-    .unwrap();
+    assert_eq!(rollback.revision, 1);
+    let report = syncd::engine::execute(&lab.cluster, rollback.plan, rollback.provenance, &|_| {})
+        .await
+        .unwrap();
     assert!(report.succeeded(), "{report:?}");
     let a = lab.get(&cms(), "a").await.expect("a restored");
     assert_eq!(a["data"]["key"], "one");
@@ -667,30 +649,20 @@ async fn training_code_commit_is_pinned_recreated_and_rolled_back() {
         })
         .collect();
     assert_eq!(pinned, [v1.clone(), v2.clone()]);
-    let (revision, manifests) = load_revision(&lab.cluster, &lab.ns, "test", "app", Some(1))
-        .await
-        .unwrap();
-    let target = syncd::engine::Target {
-        env: "test".into(),
-        app: "app".into(),
-        state_namespace: lab.ns.clone(),
-        policy: revision.policy.as_ref().unwrap().to_policy(),
-    };
-    let plan = syncd::engine::plan_app(&lab.cluster, target, manifests, PruneOverrides::default())
-        .await
-        .unwrap();
-    let report = syncd::engine::execute(
+    let rollback = plan_rollback_to(
         &lab.cluster,
-        plan,
-        syncd::engine::Provenance {
-            rollback_of: Some(1),
-            sources: revision.sources.clone(),
-            ..Default::default()
-        },
-        &|_| {},
+        &lab.ns,
+        "test",
+        "app",
+        Some(1),
+        PruneOverrides::default(),
     )
     .await
     .unwrap();
+    assert_eq!(rollback.provenance.sources, revisions[0].0.sources);
+    let report = syncd::engine::execute(&lab.cluster, rollback.plan, rollback.provenance, &|_| {})
+        .await
+        .unwrap();
     assert!(report.succeeded(), "{report:?}");
     let third = lab.get(&jobs(), "train").await.expect("job restored");
     assert_eq!(revision_of(&third), v1);
@@ -724,38 +696,24 @@ async fn rollback_runs_the_stored_rollback_hooks() {
     lab.sync().await.unwrap();
     assert!(kubelet.seen().is_empty());
 
-    let (revision, manifests, hooks) =
-        load_revision_with_hooks(&lab.cluster, &lab.ns, "test", "app", None)
-            .await
-            .unwrap();
+    let (revision, _, hooks) = load_revision_with_hooks(&lab.cluster, &lab.ns, "test", "app", None)
+        .await
+        .unwrap();
     assert_eq!(revision.number, 1);
     assert_eq!(hooks.len(), 2, "the revision stored the chart's hooks");
-    let target = syncd::engine::Target {
-        env: "test".into(),
-        app: "app".into(),
-        state_namespace: lab.ns.clone(),
-        policy: Default::default(),
-    };
-    let plan = plan_rollback(
+    let rollback = plan_rollback_to(
         &lab.cluster,
-        target,
-        manifests,
-        hooks,
+        &lab.ns,
+        "test",
+        "app",
+        None,
         PruneOverrides::default(),
     )
     .await
     .unwrap();
-    let report = syncd::engine::execute(
-        &lab.cluster,
-        plan,
-        syncd::engine::Provenance {
-            rollback_of: Some(1),
-            ..Default::default()
-        },
-        &|_| {},
-    )
-    .await
-    .unwrap();
+    let report = syncd::engine::execute(&lab.cluster, rollback.plan, rollback.provenance, &|_| {})
+        .await
+        .unwrap();
     assert!(report.succeeded(), "{report:?}");
     let ns = &lab.ns;
     assert_eq!(

@@ -4,10 +4,7 @@ use super::common::{connect, style};
 use super::diff::{print_plan, Tally};
 use super::sync::{print_report, run_plan};
 use super::{HistoryArgs, RollbackArgs};
-use crate::engine::{
-    list_revisions, load_revision_with_hooks, outcome_word, plan_rollback, Provenance,
-    PruneOverrides, Target,
-};
+use crate::engine::{list_revisions, outcome_word, plan_rollback_to, PruneOverrides, RollbackPlan};
 use crate::history::Outcome;
 
 /// Runs `syncd history`.
@@ -69,45 +66,37 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<i32> {
 pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
     let s = &args.state;
     let cluster = connect(&s.cluster, None).await?;
-    let (revision, manifests, hooks) =
-        load_revision_with_hooks(&cluster, &s.state_namespace, &s.env, &s.app, args.to).await?;
-    let policy = revision
-        .policy
-        .as_ref()
-        .map(|p| p.to_policy())
-        .unwrap_or_default();
-    let target = Target {
-        env: s.env.clone(),
-        app: s.app.clone(),
-        state_namespace: s.state_namespace.clone(),
-        policy,
-    };
     let overrides = PruneOverrides {
         allow_empty: false,
         allow_over_budget: args.allow_prune_over_budget,
     };
-    let plan = plan_rollback(&cluster, target, manifests, hooks, overrides).await?;
+    let RollbackPlan {
+        plan,
+        provenance,
+        revision,
+    } = plan_rollback_to(
+        &cluster,
+        &s.state_namespace,
+        &s.env,
+        &s.app,
+        args.to,
+        overrides,
+    )
+    .await?;
     let name = format!("{}/{}", s.env, s.app);
     if args.dry_run {
         print_plan(&plan, style(args.no_color));
         let mut tally = Tally::default();
         tally.add(&plan);
         println!(
-            "{name}: dry run of rollback to revision {}: {}",
-            revision.number,
+            "{name}: dry run of rollback to revision {revision}: {}",
             tally.line()
         );
         return Ok(0);
     }
-    let provenance = Provenance {
-        commit: revision.commit.clone(),
-        dirty: revision.dirty,
-        rollback_of: Some(revision.number),
-        sources: revision.sources.clone(),
-    };
     // The revision's pre-/post-rollback hooks run around it, when it changes anything.
     let report = run_plan(&cluster, plan, provenance, Default::default()).await?;
-    println!("{name}: rolled back to revision {}", revision.number);
+    println!("{name}: rolled back to revision {revision}");
     print_report(&name, &report);
     Ok(if report.succeeded() { 0 } else { 2 })
 }

@@ -9,6 +9,7 @@ mod live_render;
 mod release;
 mod report;
 mod resolve;
+mod rollback;
 mod state;
 mod stored_hooks;
 
@@ -35,6 +36,7 @@ pub use error::EngineError;
 pub use live_render::{capabilities, ClusterLookup};
 pub use release::{read_release, release_for};
 pub use report::SyncReport;
+pub use rollback::{plan_rollback_to, RollbackPlan};
 pub use state::list_revisions;
 pub use stored_hooks::ANNOTATION_STORED_HOOK;
 
@@ -499,21 +501,8 @@ fn next_inventory(
     inv
 }
 
-/// Loads revision `to` (default: the one before the newest) as manifests, with the policy it was
-/// synced with. Chart hooks stored with it are left out (see [`load_revision_with_hooks`]).
-pub async fn load_revision(
-    cluster: &Cluster,
-    state_ns: &str,
-    env: &str,
-    app: &str,
-    to: Option<u64>,
-) -> Result<(Revision, Vec<Manifest>), EngineError> {
-    let (revision, manifests, _) =
-        load_revision_with_hooks(cluster, state_ns, env, app, to).await?;
-    Ok((revision, manifests))
-}
-
-/// [`load_revision`], plus the chart hook objects stored with the revision.
+/// Loads revision `to` (default: the one before the newest): its metadata (with the policy it was
+/// synced with), its manifests, and the chart hook objects stored with it.
 pub async fn load_revision_with_hooks(
     cluster: &Cluster,
     state_ns: &str,
