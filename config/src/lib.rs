@@ -18,6 +18,7 @@
 //! ```
 
 mod app;
+mod daemon;
 mod environment;
 mod error;
 mod load;
@@ -33,9 +34,14 @@ mod validate;
 #[cfg(test)]
 mod testutil;
 
+pub use daemon::{
+    DaemonConfig, LeaderElection, RepoSpec, RetrySettings, WebhookSettings, DAEMON_KIND,
+};
 pub use error::ConfigError;
 pub use model::{
     App, ChartSource, CredentialsSpec, EnvApp, Environment, ExtraSource, Repo, ResolvedApp,
     ResolvedEnv, SecretSource, SourceSpec,
 };
-pub use policy::{ImmutablePolicy, PolicyOverride, PruneBudget, SyncPolicy};
+pub use policy::{
+    parse_duration, ImmutablePolicy, PolicyOverride, PruneBudget, SelfHeal, SyncPolicy,
+};

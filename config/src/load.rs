@@ -100,7 +100,7 @@ fn list(
 
 /// Reads `rel`, deserialises it into `T` and indexes its node positions; `None` (with the
 /// error recorded) when it cannot be read, is not YAML, or does not match the schema.
-fn read<'a, T: DeserializeOwned>(
+pub(crate) fn read<'a, T: DeserializeOwned>(
     root: &'a Path,
     canonical_root: &'a Path,
     rel: &Path,

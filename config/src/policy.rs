@@ -15,6 +15,12 @@ pub struct SyncPolicy {
     pub prune_budget: PruneBudget,
     /// What to do when a change touches an immutable field.
     pub immutable: ImmutablePolicy,
+    /// What the daemon does when a live object drifts from what it applied.
+    pub self_heal: SelfHeal,
+    /// Roll back to the last healthy revision when a sync ends unhealthy (daemon only).
+    pub auto_rollback: bool,
+    /// How long the daemon waits for an app to become healthy after a sync.
+    pub health_timeout: std::time::Duration,
 }
 
 impl Default for SyncPolicy {
@@ -25,6 +31,9 @@ impl Default for SyncPolicy {
             history_limit: 10,
             prune_budget: PruneBudget::default(),
             immutable: ImmutablePolicy::Recreate,
+            self_heal: SelfHeal::Heal,
+            auto_rollback: false,
+            health_timeout: std::time::Duration::from_secs(300),
         }
     }
 }
@@ -41,6 +50,9 @@ impl SyncPolicy {
                 max_objects: over.max_objects.unwrap_or(self.prune_budget.max_objects),
             },
             immutable: over.immutable.unwrap_or(self.immutable),
+            self_heal: over.self_heal.unwrap_or(self.self_heal),
+            auto_rollback: over.auto_rollback.unwrap_or(self.auto_rollback),
+            health_timeout: over.health_timeout.unwrap_or(self.health_timeout),
         }
     }
 }
@@ -85,6 +97,35 @@ pub enum ImmutablePolicy {
     Fail,
 }
 
+/// What the daemon does about drift in fields syncd owns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SelfHeal {
+    /// Apply again what Git says.
+    Heal,
+    /// Report the drift (status, metrics, events) and leave the object alone.
+    Report,
+}
+
+/// Parses a duration written `90s`, `5m`, `1h` or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 90s, 5m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
 /// A field-wise override of a [`SyncPolicy`]: `None` keeps the value underneath.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PolicyOverride {
@@ -100,11 +141,28 @@ pub struct PolicyOverride {
     pub max_objects: Option<u32>,
     /// Overrides [`SyncPolicy::immutable`].
     pub immutable: Option<ImmutablePolicy>,
+    /// Overrides [`SyncPolicy::self_heal`].
+    pub self_heal: Option<SelfHeal>,
+    /// Overrides [`SyncPolicy::auto_rollback`].
+    pub auto_rollback: Option<bool>,
+    /// Overrides [`SyncPolicy::health_timeout`].
+    pub health_timeout: Option<std::time::Duration>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("m").is_err());
+    }
 
     #[test]
     fn budget_needs_both_limits_exceeded() {

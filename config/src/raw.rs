@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::policy::ImmutablePolicy;
+use crate::policy::{ImmutablePolicy, SelfHeal};
 
 /// `apps/<app>/app.yaml`.
 #[derive(Debug, Deserialize)]
@@ -195,6 +195,9 @@ pub(crate) struct RawSyncPolicy {
     pub history_limit: Option<u32>,
     pub prune_budget: Option<RawPruneBudget>,
     pub immutable: Option<ImmutablePolicy>,
+    pub self_heal: Option<SelfHeal>,
+    pub auto_rollback: Option<bool>,
+    pub health_timeout: Option<String>,
 }
 
 /// `syncPolicy.pruneBudget`.

@@ -20,6 +20,10 @@ enum UrlKind {
 }
 
 /// Checks a remote URL. Userinfo is refused so that no secret sits in a config file.
+pub(crate) fn check_git_url(ctx: &mut Ctx<'_>, url: &str, at: &[Seg]) {
+    check_url(ctx, url, UrlKind::Git, at)
+}
+
 fn check_url(ctx: &mut Ctx<'_>, url: &str, kind: UrlKind, at: &[Seg]) {
     let scheme = url.split_once("://").map(|(s, _)| s);
     let scp_like = scheme.is_none() && url.contains(':') && !url.starts_with('/');
@@ -237,7 +241,7 @@ pub(crate) fn credentials(
 }
 
 /// A secret reference: exactly one of `env` and `file`.
-fn secret(ctx: &mut Ctx<'_>, raw: RawSecretRef, at: &[Seg]) -> Option<SecretSource> {
+pub(crate) fn secret(ctx: &mut Ctx<'_>, raw: RawSecretRef, at: &[Seg]) -> Option<SecretSource> {
     match (raw.env, raw.file) {
         (Some(env), None) if !env.is_empty() => Some(SecretSource::Env(env)),
         (None, Some(file)) => absolute(ctx, &file, at).map(SecretSource::File),

@@ -198,6 +198,7 @@ spec:
                     max_objects: 5
                 },
                 immutable: ImmutablePolicy::Recreate,
+                ..SyncPolicy::default()
             }
         );
         // chart: its own historyLimit 5 and maxObjects 8; env historyLimit 20 over them.

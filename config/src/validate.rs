@@ -125,6 +125,14 @@ impl Ctx<'_> {
             let here = [at, &[Seg::from("pruneBudget"), Seg::from("maxPercent")]].concat();
             self.invalid(&here, format!("maxPercent must be 0-100, not {p}"));
         }
+        let health_timeout = raw.health_timeout.as_deref().and_then(|t| {
+            crate::policy::parse_duration(t)
+                .map_err(|e| {
+                    let here = [at, &[Seg::from("healthTimeout")]].concat();
+                    self.invalid(&here, e);
+                })
+                .ok()
+        });
         PolicyOverride {
             prune: raw.prune,
             force_conflicts: raw.force_conflicts,
@@ -132,6 +140,9 @@ impl Ctx<'_> {
             max_percent: budget.max_percent,
             max_objects: budget.max_objects,
             immutable: raw.immutable,
+            self_heal: raw.self_heal,
+            auto_rollback: raw.auto_rollback,
+            health_timeout,
         }
     }
 

@@ -14,4 +14,5 @@ pub mod object;
 pub mod plan;
 pub mod prune;
 pub mod render;
+pub mod run;
 pub mod source;

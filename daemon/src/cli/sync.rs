@@ -135,38 +135,3 @@ pub fn print_report(name: &str, report: &SyncReport) {
         c.created, c.updated, c.recreated, c.pruned, c.unchanged, c.failed
     );
 }
-
-/// Parses `--hook-timeout`: `90s`, `5m`, `1h`, or plain seconds.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let s = s.trim();
-    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 90s, 5m or 1h"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
-    };
-    Ok(std::time::Duration::from_secs(secs))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-    use std::time::Duration;
-
-    #[test]
-    fn parses_hook_timeouts() {
-        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
-        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
-        assert!(parse_duration("5d").is_err());
-        assert!(parse_duration("m").is_err());
-    }
-}

@@ -122,6 +122,11 @@ impl Cluster {
         })
     }
 
+    /// The underlying client, for watches and typed APIs (leases, events, access reviews).
+    pub fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
     /// Request counters so far.
     pub fn stats(&self) -> &Stats {
         &self.stats

@@ -135,6 +135,8 @@ impl PolicySnapshot {
             } else {
                 syncd_config::ImmutablePolicy::Fail
             },
+            // Daemon-only settings are not part of a revision: the app's current ones apply.
+            ..syncd_config::SyncPolicy::default()
         }
     }
 }
