@@ -253,6 +253,19 @@ impl Cluster {
         self.send(kind, req).await
     }
 
+    /// Merge-patches a few fields of an object (see [`request::merge_patch`]).
+    pub async fn merge_patch(
+        &self,
+        ri: &ResourceInfo,
+        namespace: Option<&str>,
+        name: &str,
+        patch: &Value,
+    ) -> Result<Value, ClusterError> {
+        let req = request::merge_patch(ri, namespace, name, patch)
+            .map_err(|e| ClusterError::Transport(e.to_string()))?;
+        self.send(RequestKind::Apply, req).await
+    }
+
     /// Deletes an object if it still has `uid`; an object already gone is not an error.
     pub async fn delete(
         &self,

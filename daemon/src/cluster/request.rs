@@ -111,6 +111,23 @@ pub fn apply(
         .map_err(wrap)
 }
 
+/// JSON merge patch of a few fields (labels, annotations) with a field manager of its own, so
+/// that syncd's server-side-apply ownership of the object is left as it is.
+pub fn merge_patch(
+    ri: &ResourceInfo,
+    namespace: Option<&str>,
+    name: &str,
+    patch: &Value,
+) -> Result<HttpRequest, BuildError> {
+    let pp = PatchParams {
+        field_manager: Some(format!("{FIELD_MANAGER}-status")),
+        ..PatchParams::default()
+    };
+    Request::new(collection_path(ri, namespace))
+        .patch(name, &pp, &Patch::Merge(patch))
+        .map_err(wrap)
+}
+
 /// DELETE one object, only if it still has `uid` (so a recreated namesake is never deleted).
 /// Foreground propagation makes the object linger until its dependents (a Job's pods) are gone.
 pub fn delete(

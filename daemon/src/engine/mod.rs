@@ -37,7 +37,7 @@ pub use live_render::{capabilities, ClusterLookup};
 pub use release::{read_release, release_for};
 pub use report::SyncReport;
 pub use rollback::{plan_rollback_to, RollbackPlan};
-pub use state::list_revisions;
+pub use state::{delete_pin, list_revisions, mark_revision_health, read_pins, write_pin};
 pub use stored_hooks::ANNOTATION_STORED_HOOK;
 
 /// Which app, where its state lives, and how to sync it.

@@ -127,3 +127,88 @@ pub async fn record_revision(
     }
     Ok(revision)
 }
+
+/// Marks revision `number` of env/app healthy or not, after the daemon waited for it.
+pub async fn mark_revision_health(
+    cluster: &Cluster,
+    state_ns: &str,
+    env: &str,
+    app: &str,
+    number: u64,
+    healthy: bool,
+) -> Result<(), EngineError> {
+    let name = history::secret_name(env, app, number);
+    cluster
+        .merge_patch(
+            &ResourceInfo::core("Secret", "secrets", true),
+            Some(state_ns),
+            &name,
+            &history::health_patch(healthy),
+        )
+        .await
+        .map_err(at(format!(
+            "marking the health of revision {number} of {env}/{app}"
+        )))?;
+    Ok(())
+}
+
+/// Every pin of an environment, by app.
+pub async fn read_pins(
+    cluster: &Cluster,
+    state_ns: &str,
+    env: &str,
+) -> Result<std::collections::HashMap<String, history::Pin>, EngineError> {
+    let cms = cluster
+        .list(
+            &ResourceInfo::core("ConfigMap", "configmaps", true),
+            Some(state_ns),
+            Some(&history::pin_selector(env)),
+        )
+        .await
+        .map_err(at(format!("listing pins of {env}")))?;
+    Ok(cms
+        .iter()
+        .filter_map(history::decode_pin)
+        .map(|p| (p.app.clone(), p))
+        .collect())
+}
+
+/// Pins env/app (after a manual rollback).
+pub async fn write_pin(
+    cluster: &Cluster,
+    state_ns: &str,
+    env: &str,
+    pin: &history::Pin,
+) -> Result<(), EngineError> {
+    ensure_namespace(cluster, state_ns).await?;
+    cluster
+        .apply(
+            &ResourceInfo::core("ConfigMap", "configmaps", true),
+            &history::pin_configmap(env, state_ns, pin),
+            false,
+            true,
+        )
+        .await
+        .map_err(at(format!("pinning {env}/{}", pin.app)))?;
+    Ok(())
+}
+
+/// Lifts the pin of env/app; no pin is not an error.
+pub async fn delete_pin(
+    cluster: &Cluster,
+    state_ns: &str,
+    env: &str,
+    app: &str,
+) -> Result<(), EngineError> {
+    cluster
+        .delete(
+            &ResourceInfo::core("ConfigMap", "configmaps", true),
+            Some(state_ns),
+            &history::pin_name(env, app),
+            None,
+            false,
+        )
+        .await
+        .map_err(at(format!("lifting the pin of {env}/{app}")))?;
+    Ok(())
+}

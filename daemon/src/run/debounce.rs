@@ -44,7 +44,9 @@ impl Batch {
                 self.resync = true;
             }
             TriggerReason::ConfigReload => self.all_apps = true,
-            TriggerReason::Drift { app, .. } | TriggerReason::Resume { app } => {
+            TriggerReason::Drift { app, .. }
+            | TriggerReason::Resume { app }
+            | TriggerReason::Retry { app } => {
                 self.apps.insert(app);
             }
             TriggerReason::Webhook { .. } => match t.changed_paths {
@@ -125,11 +127,16 @@ mod tests {
         for i in 0..5 {
             d.push(push(&[&format!("apps/a{i}/app.yaml")]), Instant::now());
             tokio::time::advance(Duration::from_millis(100)).await;
-            assert!(d.take_due(Instant::now()).is_none(), "still inside the window");
+            assert!(
+                d.take_due(Instant::now()).is_none(),
+                "still inside the window"
+            );
         }
         assert_eq!(d.deadline(), Some(start + Duration::from_millis(600)));
         tokio::time::advance(Duration::from_millis(100)).await;
-        let b = d.take_due(Instant::now()).expect("due 200ms after the last push");
+        let b = d
+            .take_due(Instant::now())
+            .expect("due 200ms after the last push");
         assert_eq!(b.count, 5);
         assert_eq!(b.changed_paths.len(), 5);
         assert!(!b.all_apps && !b.resync);
@@ -173,7 +180,10 @@ mod tests {
         let mut no_paths = push(&[]);
         no_paths.changed_paths = None;
         d.push(no_paths, now);
-        assert!(d.take_due(now).unwrap().all_apps, "a push without a file list touches every app");
+        assert!(
+            d.take_due(now).unwrap().all_apps,
+            "a push without a file list touches every app"
+        );
         d.push(Trigger::new(TriggerReason::Poll), now);
         let b = d.take_due(now).unwrap();
         assert!(b.all_apps && b.resync);

@@ -196,14 +196,23 @@ mod tests {
     #[test]
     fn full_cycle_and_illegal_moves() {
         let mut m = machine();
-        run_to(&mut m, &[Fetching, Rendering, Planning, Applying, WaitingForHealth]);
+        run_to(
+            &mut m,
+            &[Fetching, Rendering, Planning, Applying, WaitingForHealth],
+        );
         m.succeeded().unwrap();
         assert_eq!(m.phase(), Done);
         let err = m.advance(Applying).unwrap_err();
         assert_eq!((err.from, err.to), (Done, Applying));
-        assert!(m.advance(Idle).is_err(), "done goes on to fetching, not idle");
+        assert!(
+            m.advance(Idle).is_err(),
+            "done goes on to fetching, not idle"
+        );
         run_to(&mut m, &[Fetching, Planning]);
-        assert!(m.advance(WaitingForHealth).is_err(), "health only after apply");
+        assert!(
+            m.advance(WaitingForHealth).is_err(),
+            "health only after apply"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -251,7 +260,17 @@ mod tests {
     #[test]
     fn rolled_back_input_is_held_until_it_changes_or_resume() {
         let mut m = machine();
-        run_to(&mut m, &[Fetching, Rendering, Planning, Applying, WaitingForHealth, Applying]);
+        run_to(
+            &mut m,
+            &[
+                Fetching,
+                Rendering,
+                Planning,
+                Applying,
+                WaitingForHealth,
+                Applying,
+            ],
+        );
         m.rolled_back("bad").unwrap();
         let now = Instant::now();
         assert_eq!(m.decide("bad", now), Decision::Held);

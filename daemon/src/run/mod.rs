@@ -3,6 +3,7 @@
 //! the HTTP surface. It drives the same pipeline stages as `syncd sync`; it adds the loop.
 
 pub mod debounce;
+pub mod inputs;
 pub mod machine;
 pub mod metrics;
 pub mod status;

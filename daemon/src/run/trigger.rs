@@ -25,6 +25,11 @@ pub enum TriggerReason {
     },
     /// The daemon's configuration file changed and the new one is valid.
     ConfigReload,
+    /// A failed app's backoff elapsed.
+    Retry {
+        /// The app to try again.
+        app: String,
+    },
     /// `syncd resume` lifted a pin.
     Resume {
         /// The app resumed.
