@@ -40,6 +40,8 @@ pub enum Decision {
 pub struct AppMachine {
     app: String,
     phase: Phase,
+    /// The last phase a reconcile ended in (idle, done or failed), restored by `abandon`.
+    settled: Phase,
     failures: u32,
     /// The input (commit + fingerprint) that failed last, and when it may run again.
     failed: Option<(String, Instant)>,
@@ -54,6 +56,7 @@ impl AppMachine {
         AppMachine {
             app: app.to_owned(),
             phase: Phase::Idle,
+            settled: Phase::Idle,
             failures: 0,
             failed: None,
             held: None,
@@ -104,6 +107,9 @@ impl AppMachine {
             });
         }
         self.phase = to;
+        if !is_active(to) {
+            self.settled = to;
+        }
         Ok(())
     }
 
@@ -148,9 +154,10 @@ impl AppMachine {
         self.backoff.reset();
     }
 
-    /// The reconcile stopped without a result (shutdown, lost leadership): idle again.
+    /// The reconcile stopped without a result (skipped, shutdown, lost leadership): back to
+    /// where the last one ended.
     pub fn abandon(&mut self) {
-        self.phase = Phase::Idle;
+        self.phase = self.settled;
     }
 }
 

@@ -3,8 +3,13 @@
 //! the HTTP surface. It drives the same pipeline stages as `syncd sync`; it adds the loop.
 
 pub mod debounce;
+mod health_wait;
 pub mod inputs;
 pub mod machine;
 pub mod metrics;
+pub mod notify;
+pub mod reconcile;
+pub mod round;
+pub mod shared;
 pub mod status;
 pub mod trigger;

@@ -1,0 +1,439 @@
+//! What every app task of the daemon shares: the cluster, the source caches, the state machines,
+//! the render cache, status, metrics, settings — with the small operations the reconcile steps
+//! use on them.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use syncd_config::ResolvedEnv;
+use tokio::sync::watch;
+
+use super::machine::{AppMachine, InvalidTransition};
+use super::metrics::Metrics;
+use super::status::{AppHealth, Phase, StatusBoard};
+use crate::cluster::{Cluster, ResourceInfo};
+use crate::engine::{AppPlan, SyncReport};
+use crate::object::ObjectId;
+use crate::render::RenderedApp;
+use crate::source::fetch::Fetcher;
+use crate::source::git::Checkout;
+
+/// The GitOps repo as one round saw it.
+#[derive(Debug)]
+pub struct RepoState {
+    /// Root of the checkout.
+    pub root: PathBuf,
+    /// Its commit.
+    pub commit: Option<String>,
+    /// Held so the checkout is not evicted while jobs read it.
+    pub lease: Option<Checkout>,
+}
+
+/// A render kept for inputs with the same fingerprint.
+#[derive(Clone, Debug)]
+pub struct CachedRender {
+    /// The fingerprint.
+    pub key: String,
+    /// The render.
+    pub rendered: RenderedApp,
+    /// Whether these inputs were applied (or found in sync) successfully.
+    pub applied_ok: bool,
+}
+
+/// Settings that a config reload may change.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Helm hook timeout.
+    pub hook_timeout: Duration,
+    /// First retry delay.
+    pub retry_initial: Duration,
+    /// Largest retry delay.
+    pub retry_max: Duration,
+}
+
+/// What a health wait found.
+#[derive(Clone, Debug)]
+pub struct HealthOutcome {
+    /// Whether the app is healthy.
+    pub healthy: bool,
+    /// The worst health.
+    pub health: AppHealth,
+    /// The unhealthy objects and why (empty when healthy).
+    pub summary: String,
+}
+
+/// Shared state of the daemon's app tasks.
+pub struct Shared {
+    /// The cluster.
+    pub cluster: Arc<Cluster>,
+    /// Source caches.
+    pub fetcher: Fetcher,
+    /// Status board.
+    pub status: StatusBoard,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Becomes true on shutdown.
+    pub shutdown: watch::Receiver<bool>,
+    /// Events about synced objects; `None` to record none.
+    pub events: Option<super::notify::Notifier>,
+    machines: Mutex<HashMap<String, AppMachine>>,
+    cache: Mutex<HashMap<String, CachedRender>>,
+    capabilities: RwLock<(syncd_helm::chart::Capabilities, String)>,
+    settings: RwLock<Settings>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic in another task must not wedge the daemon; the data is still consistent per call.
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+impl Shared {
+    /// Shared state over a connected cluster and opened caches.
+    pub fn new(
+        cluster: Arc<Cluster>,
+        fetcher: Fetcher,
+        status: StatusBoard,
+        metrics: Arc<Metrics>,
+        shutdown: watch::Receiver<bool>,
+        events: Option<super::notify::Notifier>,
+        settings: Settings,
+    ) -> Shared {
+        let caps = syncd_helm::chart::Capabilities::default();
+        let key = format!("{caps:?}");
+        Shared {
+            cluster,
+            fetcher,
+            status,
+            metrics,
+            shutdown,
+            events,
+            machines: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::new()),
+            capabilities: RwLock::new((caps, key)),
+            settings: RwLock::new(settings),
+        }
+    }
+
+    /// Runs `f` on app's machine (created on first use).
+    pub fn machine<R>(
+        &self,
+        app: &str,
+        f: impl FnOnce(&mut AppMachine) -> Result<R, InvalidTransition>,
+    ) -> Result<R, InvalidTransition> {
+        let settings = self.settings();
+        let mut machines = lock(&self.machines);
+        let m = machines
+            .entry(app.to_owned())
+            .or_insert_with(|| AppMachine::new(app, settings.retry_initial, settings.retry_max));
+        f(m)
+    }
+
+    /// Whether app's reconcile is running.
+    pub fn busy(&self, app: &str) -> bool {
+        lock(&self.machines)
+            .get(app)
+            .is_some_and(|m| !matches!(m.phase(), Phase::Idle | Phase::Done | Phase::Failed))
+    }
+
+    /// Lifts a hold and a backoff (`syncd resume`, or a new commit after a pin).
+    pub fn release(&self, app: &str) {
+        let _ = self.machine(app, |m| {
+            m.release_hold();
+            Ok(())
+        });
+    }
+
+    /// Moves app to `phase`. An illegal move is a bug in the loop: it is logged loudly, and
+    /// the phase is taken anyway so that status never lies about what runs.
+    pub fn enter(&self, app: &str, phase: Phase) {
+        if let Err(e) = self.machine(app, |m| m.advance(phase)) {
+            tracing::error!(error = %e, "state machine");
+            let _ = self.machine(app, |m| {
+                m.abandon();
+                m.advance(Phase::Fetching)
+                    .and_then(|_| m.advance(phase))
+                    .or(Ok(()))
+            });
+        }
+        self.status.app(app, |s| s.phase = phase);
+    }
+
+    /// The reconcile stopped without a result.
+    pub fn leave(&self, app: &str) {
+        let _ = self.machine(app, |m| {
+            m.abandon();
+            Ok(())
+        });
+        let phase = lock(&self.machines).get(app).map(|m| m.phase());
+        self.status
+            .app(app, |s| s.phase = phase.unwrap_or(Phase::Idle));
+    }
+
+    /// The reconcile ended well.
+    pub fn finish(&self, app: &str) {
+        if let Err(e) = self.machine(app, |m| m.succeeded()) {
+            tracing::error!(error = %e, "state machine");
+        }
+        self.status.app(app, |s| s.phase = Phase::Done);
+    }
+
+    /// The current settings.
+    pub fn settings(&self) -> Settings {
+        match self.settings.read() {
+            Ok(s) => s.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the settings (config reload).
+    pub fn set_settings(&self, s: Settings) {
+        match self.settings.write() {
+            Ok(mut g) => *g = s,
+            Err(p) => *p.into_inner() = s,
+        }
+    }
+
+    /// The hook timeout.
+    pub fn hook_timeout(&self) -> Duration {
+        self.settings().hook_timeout
+    }
+
+    /// The cluster's capabilities as charts see them.
+    pub fn capabilities(&self) -> syncd_helm::chart::Capabilities {
+        match self.capabilities.read() {
+            Ok(c) => c.0.clone(),
+            Err(p) => p.into_inner().0.clone(),
+        }
+    }
+
+    /// A string that changes when the capabilities do (part of every chart's fingerprint).
+    pub fn capabilities_key(&self) -> String {
+        match self.capabilities.read() {
+            Ok(c) => c.1.clone(),
+            Err(p) => p.into_inner().1.clone(),
+        }
+    }
+
+    /// Records the capabilities read at the start of a round.
+    pub fn set_capabilities(&self, caps: syncd_helm::chart::Capabilities) {
+        let key = format!("{caps:?}");
+        match self.capabilities.write() {
+            Ok(mut g) => *g = (caps, key),
+            Err(p) => *p.into_inner() = (caps, key),
+        }
+    }
+
+    /// The cached render of app, if its key is `key`.
+    pub fn cached(&self, app: &str, key: &str) -> Option<CachedRender> {
+        lock(&self.cache).get(app).filter(|c| c.key == key).cloned()
+    }
+
+    /// Stores app's render.
+    pub fn store(&self, app: &str, render: CachedRender) {
+        lock(&self.cache).insert(app.to_owned(), render);
+    }
+
+    /// Marks app's cached render (with `key`) as applied successfully.
+    pub fn mark_applied(&self, app: &str, key: &str) {
+        if let Some(c) = lock(&self.cache).get_mut(app).filter(|c| c.key == key) {
+            c.applied_ok = true;
+        }
+    }
+
+    /// Drops cached renders of apps no longer in the environment; returns their names.
+    pub fn forget_except(&self, apps: &[String]) -> Vec<String> {
+        let mut cache = lock(&self.cache);
+        let gone: Vec<String> = cache
+            .keys()
+            .filter(|a| !apps.contains(a))
+            .cloned()
+            .collect();
+        for a in &gone {
+            cache.remove(a);
+        }
+        gone
+    }
+
+    /// Desired objects of every app's last render, by id: what self-heal compares against.
+    pub fn desired(&self) -> HashMap<ObjectId, (String, serde_json::Value)> {
+        let cache = lock(&self.cache);
+        let mut out = HashMap::new();
+        for (app, c) in cache.iter() {
+            for m in &c.rendered.manifests {
+                out.insert(m.id.clone(), (app.clone(), m.object.clone()));
+            }
+        }
+        out
+    }
+
+    /// One object may belong to only one app of an environment.
+    pub fn check_ownership(&self, app: &str, rendered: &RenderedApp) -> Result<(), String> {
+        let cache = lock(&self.cache);
+        for (other, c) in cache.iter().filter(|(a, _)| a.as_str() != app) {
+            for m in &rendered.manifests {
+                if c.rendered.manifests.iter().any(|o| o.id == m.id) {
+                    return Err(format!(
+                        "{} ({}) is rendered by two apps: {other} and {app}",
+                        m.id, m.origin
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records app's drifted objects in status and metrics.
+    pub fn set_drift(&self, app: &str, objects: Vec<String>) {
+        self.metrics.set_drift(app, objects.len());
+        self.status.app(app, |s| s.drifted = objects);
+    }
+
+    /// Checks health once, without waiting (an app found in sync).
+    pub async fn quick_health(&self, plan: &AppPlan) -> AppHealth {
+        let watched = watched(plan);
+        self.health(&watched, Duration::ZERO).await.health
+    }
+
+    /// Waits up to `timeout` for the objects to become healthy.
+    pub async fn wait_health(&self, watched: &[Watch], timeout: Duration) -> HealthOutcome {
+        self.health(watched, timeout).await
+    }
+
+    async fn health(&self, watched: &[Watch], timeout: Duration) -> HealthOutcome {
+        super::health_wait::wait(&self.cluster, watched, timeout, self.shutdown.clone()).await
+    }
+
+    /// Records an event on the app's inventory object (app-level news: drift, rollback).
+    pub async fn event_app(&self, plan: &AppPlan, kind: &str, reason: &str, note: &str) {
+        let t = &plan.target;
+        self.event_inventory(&t.state_namespace, &t.env, &t.app, kind, reason, note)
+            .await;
+    }
+
+    /// [`Shared::event_app`] by name.
+    pub async fn event_app_name(
+        &self,
+        env: &ResolvedEnv,
+        app: &str,
+        kind: &str,
+        reason: &str,
+        note: &str,
+    ) {
+        self.event_inventory(&env.state_namespace, &env.name, app, kind, reason, note)
+            .await;
+    }
+
+    async fn event_inventory(
+        &self,
+        state_ns: &str,
+        env: &str,
+        app: &str,
+        kind: &str,
+        reason: &str,
+        note: &str,
+    ) {
+        if let Some(events) = &self.events {
+            let id = ObjectId::new(
+                "v1",
+                "ConfigMap",
+                Some(state_ns),
+                &crate::inventory::Inventory::object_name(env, app),
+            );
+            events.object(&id, "v1", kind, reason, note).await;
+        }
+    }
+
+    /// Records an event on every object a sync wrote, pruned or failed.
+    pub async fn report_events(
+        &self,
+        env: &ResolvedEnv,
+        app: &str,
+        report: &SyncReport,
+        healed: bool,
+    ) {
+        let Some(events) = &self.events else {
+            return;
+        };
+        let _ = env;
+        for r in &report.applied {
+            let api_version = api_version_of(&r.id);
+            match &r.error {
+                None => {
+                    let (reason, what) = if healed {
+                        ("Healed", "re-applied from Git after drift")
+                    } else {
+                        ("Synced", "applied from Git")
+                    };
+                    events
+                        .object(
+                            &r.id,
+                            &api_version,
+                            "Normal",
+                            reason,
+                            &format!("{app}: {what} ({:?})", r.action),
+                        )
+                        .await;
+                }
+                Some(e) => {
+                    events
+                        .object(
+                            &r.id,
+                            &api_version,
+                            "Warning",
+                            "SyncFailed",
+                            &format!("{app}: {e}"),
+                        )
+                        .await;
+                }
+            }
+        }
+        for r in &report.pruned {
+            let api_version = api_version_of(&r.id);
+            let (kind, reason, note) = match &r.error {
+                None => ("Normal", "Pruned", format!("{app}: deleted, it left Git")),
+                Some(e) => ("Warning", "PruneFailed", format!("{app}: {e}")),
+            };
+            events
+                .object(&r.id, &api_version, kind, reason, &note)
+                .await;
+        }
+    }
+}
+
+/// The apiVersion to name an object by in an event: the group's preferred version is not known
+/// here, so the group alone with `v1` is a guess the API server does not check.
+fn api_version_of(id: &ObjectId) -> String {
+    if id.group.is_empty() {
+        "v1".into()
+    } else {
+        format!("{}/v1", id.group)
+    }
+}
+
+/// An object to wait for.
+#[derive(Clone, Debug)]
+pub struct Watch {
+    /// Identity.
+    pub id: ObjectId,
+    /// `apiVersion` as applied.
+    pub api_version: String,
+    /// How to address it, when known at plan time.
+    pub resource: Option<ResourceInfo>,
+}
+
+/// Every object a plan applies, for the health wait.
+pub fn watched(plan: &AppPlan) -> Vec<Watch> {
+    plan.planned
+        .iter()
+        .map(|p| Watch {
+            id: p.pair.desired.id.clone(),
+            api_version: p.pair.desired.api_version.clone(),
+            resource: p.resource.clone(),
+        })
+        .collect()
+}
