@@ -2,13 +2,17 @@
 //! webhooks, drift), the per-app state machine and scheduler, health waiting, leader election and
 //! the HTTP surface. It drives the same pipeline stages as `syncd sync`; it adds the loop.
 
+pub mod controller;
 pub mod debounce;
+pub mod heal;
 mod health_wait;
 pub mod inputs;
 pub mod machine;
 pub mod metrics;
 pub mod notify;
 pub mod reconcile;
+pub mod reload;
+mod removed;
 pub mod round;
 pub mod shared;
 pub mod status;

@@ -153,7 +153,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
     let app = &job.app;
     let env = &job.env;
     let no_key = |e: StepError| (String::new(), e);
-    shared.enter(&app.name, Phase::Fetching);
+    // The controller entered `Fetching` when it dispatched the job.
     let fetched = shared.fetcher.fetch_app(app).await.map_err(|e| {
         shared.metrics.git_fetch_error();
         no_key(fail(Phase::Fetching)(e.to_string()))

@@ -163,6 +163,14 @@ impl Shared {
         self.status.app(app, |s| s.phase = phase);
     }
 
+    /// Every running reconcile was stopped (leadership lost).
+    pub fn abandon_all(&self) {
+        let apps: Vec<String> = lock(&self.machines).keys().cloned().collect();
+        for app in apps {
+            self.leave(&app);
+        }
+    }
+
     /// The reconcile stopped without a result.
     pub fn leave(&self, app: &str) {
         let _ = self.machine(app, |m| {
@@ -259,16 +267,15 @@ impl Shared {
         gone
     }
 
-    /// Desired objects of every app's last render, by id: what self-heal compares against.
-    pub fn desired(&self) -> HashMap<ObjectId, (String, serde_json::Value)> {
-        let cache = lock(&self.cache);
-        let mut out = HashMap::new();
-        for (app, c) in cache.iter() {
-            for m in &c.rendered.manifests {
-                out.insert(m.id.clone(), (app.clone(), m.object.clone()));
-            }
-        }
-        out
+    /// The objects of app's last render: what self-heal compares the live ones against.
+    pub fn render_of(&self, app: &str) -> Option<Vec<(ObjectId, serde_json::Value)>> {
+        lock(&self.cache).get(app).map(|c| {
+            c.rendered
+                .manifests
+                .iter()
+                .map(|m| (m.id.clone(), m.object.clone()))
+                .collect()
+        })
     }
 
     /// One object may belong to only one app of an environment.

@@ -103,6 +103,8 @@ pub struct DaemonStatus {
     pub ready: bool,
     /// GitOps repo commit last fetched.
     pub repo_commit: Option<String>,
+    /// Why the last round could not start (fetch failed, repo invalid), if it could not.
+    pub repo_error: Option<String>,
     /// Apps by name.
     pub apps: BTreeMap<String, AppStatus>,
 }

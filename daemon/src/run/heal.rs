@@ -1,0 +1,204 @@
+//! Self-heal: one kube-runtime watcher per kind of object the environment's apps own (selected
+//! by syncd's environment label, so it is one stream per kind, not a GET per object). An event
+//! whose live object no longer holds what Git says — or a delete of an object Git still wants —
+//! becomes a drift trigger for the owning app; the reconcile then heals or reports it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use kube::api::{Api, ApiResource, DynamicObject};
+use kube::runtime::watcher::{self, Event};
+use kube::runtime::WatchStreamExt;
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::shared::Shared;
+use super::trigger::{Trigger, TriggerReason};
+use crate::cluster::Cluster;
+use crate::normalize::{covers, desired_for_compare};
+use crate::object::{ObjectId, LABEL_ENV};
+
+/// One app is sent at most one drift trigger per this interval, so a controller fighting syncd
+/// over a field cannot drive a hot loop.
+const MIN_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Desired objects by id: owning app and the object as the server would store it.
+type Index = HashMap<ObjectId, (String, Value)>;
+
+/// The drift watchers of one environment.
+pub struct Healer {
+    shared: Arc<Shared>,
+    env: String,
+    sender: mpsc::Sender<Trigger>,
+    index: Arc<RwLock<Index>>,
+    last_sent: Arc<Mutex<HashMap<String, Instant>>>,
+    watchers: HashMap<(String, String), JoinHandle<()>>,
+}
+
+impl Healer {
+    /// Watchers for `env`, sending drift to `sender`.
+    pub fn new(shared: Arc<Shared>, env: String, sender: mpsc::Sender<Trigger>) -> Healer {
+        Healer {
+            shared,
+            env,
+            sender,
+            index: Arc::new(RwLock::new(HashMap::new())),
+            last_sent: Arc::new(Mutex::new(HashMap::new())),
+            watchers: HashMap::new(),
+        }
+    }
+
+    /// Takes app's latest render as what Git wants of its objects, and starts a watcher for
+    /// every kind of it not watched yet.
+    pub async fn app_rendered(&mut self, cluster: &Cluster, app: &str) {
+        let objects = self.shared.render_of(app).unwrap_or_default();
+        let mut kinds: HashMap<(String, String), String> = HashMap::new();
+        {
+            let mut index = match self.index.write() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            index.retain(|_, (owner, _)| owner != app);
+            for (id, obj) in objects {
+                let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_owned();
+                kinds.insert((id.group.clone(), id.kind.clone()), api_version);
+                index.insert(id, (app.to_owned(), desired_for_compare(&obj)));
+            }
+        }
+        self.watchers.retain(|_, h| !h.is_finished());
+        for (key, api_version) in kinds {
+            if !self.watchers.contains_key(&key) {
+                self.start(cluster, key, api_version).await;
+            }
+        }
+    }
+
+    /// Forgets an app that left the environment.
+    pub fn forget(&mut self, app: &str) {
+        let mut index = match self.index.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        index.retain(|_, (owner, _)| owner != app);
+    }
+
+    async fn start(&mut self, cluster: &Cluster, key: (String, String), api_version: String) {
+        let ri = match cluster.resource(&api_version, &key.1).await {
+            Ok(Some(ri)) => ri,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(kind = %key.1, error = %e, "cannot watch kind for drift");
+                return;
+            }
+        };
+        let (group, version) = match api_version.split_once('/') {
+            Some((g, v)) => (g.to_owned(), v.to_owned()),
+            None => (String::new(), api_version.clone()),
+        };
+        let ar = ApiResource {
+            group,
+            version,
+            api_version: api_version.clone(),
+            kind: key.1.clone(),
+            plural: ri.plural.clone(),
+        };
+        let api: Api<DynamicObject> = Api::all_with(cluster.client().clone(), &ar);
+        let config = watcher::Config::default().labels(&format!("{LABEL_ENV}={}", self.env));
+        let task = WatchTask {
+            index: self.index.clone(),
+            last_sent: self.last_sent.clone(),
+            sender: self.sender.clone(),
+            api_version,
+        };
+        tracing::debug!(kind = %key.1, "watching for drift");
+        self.watchers
+            .insert(key, tokio::spawn(task.run(api, config)));
+    }
+
+    /// Stops every watcher (leadership lost, shutdown).
+    pub fn stop(&mut self) {
+        for (_, h) in self.watchers.drain() {
+            h.abort();
+        }
+    }
+}
+
+impl Drop for Healer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+struct WatchTask {
+    index: Arc<RwLock<Index>>,
+    last_sent: Arc<Mutex<HashMap<String, Instant>>>,
+    sender: mpsc::Sender<Trigger>,
+    api_version: String,
+}
+
+impl WatchTask {
+    async fn run(self, api: Api<DynamicObject>, config: watcher::Config) {
+        let mut stream = watcher::watcher(api, config).default_backoff().boxed();
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(Event::Apply(obj)) | Ok(Event::InitApply(obj)) => self.seen(obj, false),
+                Ok(Event::Delete(obj)) => self.seen(obj, true),
+                Ok(Event::Init | Event::InitDone) => {}
+                // The backoff restarts the watch; a gap is covered by the next poll's resync.
+                Err(e) => tracing::debug!(error = %e, "drift watch interrupted"),
+            }
+        }
+    }
+
+    fn seen(&self, obj: DynamicObject, deleted: bool) {
+        let Some(kind) = obj.types.as_ref().map(|t| t.kind.clone()) else {
+            return;
+        };
+        let Some(name) = obj.metadata.name.clone() else {
+            return;
+        };
+        let id = ObjectId::new(
+            &self.api_version,
+            &kind,
+            obj.metadata.namespace.as_deref(),
+            &name,
+        );
+        let verdict = {
+            let index = match self.index.read() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            let Some((app, desired)) = index.get(&id) else {
+                return;
+            };
+            let drifted = deleted || {
+                let live = serde_json::to_value(&obj).unwrap_or(Value::Null);
+                !covers(&live, desired)
+            };
+            drifted.then(|| app.clone())
+        };
+        let Some(app) = verdict else { return };
+        {
+            let mut last = match self.last_sent.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            let now = Instant::now();
+            if last
+                .get(&app)
+                .is_some_and(|t| now.duration_since(*t) < MIN_INTERVAL)
+            {
+                return;
+            }
+            last.insert(app.clone(), now);
+        }
+        tracing::info!(app = %app, object = %id, deleted, "drift");
+        let _ = self.sender.try_send(Trigger::new(TriggerReason::Drift {
+            app,
+            object: id.to_string(),
+        }));
+    }
+}
