@@ -2,6 +2,8 @@
 //! webhooks, drift), the per-app state machine and scheduler, health waiting, leader election and
 //! the HTTP surface. It drives the same pipeline stages as `syncd sync`; it adds the loop.
 
+pub mod http;
 pub mod metrics;
 pub mod status;
 pub mod trigger;
+pub mod webhook;
