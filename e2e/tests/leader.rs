@@ -1,0 +1,443 @@
+//! Leader election against a real API server: two electors on one Lease with a 4s lease — one
+//! leader; a crashed leader is replaced within a lease duration and a retry period; a released
+//! lease is taken over within about one retry period; a leader cut off from the API server steps
+//! down before the other takes over. The electors' watch channels are sampled every 50 ms
+//! throughout, and two leaders at one sample fail the scenario.
+//! A plain binary (`harness = false`): without a cluster it prints one `skipped:` line.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, DeleteParams, ObjectMeta, PostParams};
+use syncd::run::leader::{Elector, Timing};
+use syncd_config::LeaderElection;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+const LEASE: Duration = Duration::from_secs(4);
+const SAMPLE: Duration = Duration::from_millis(50);
+
+fn kubeconfig() -> PathBuf {
+    PathBuf::from(std::env::var_os(syncd_e2e::KUBECONFIG_VAR).expect("kubeconfig variable"))
+}
+
+/// A client for the e2e cluster, optionally through `server` instead of the kubeconfig's URL.
+async fn client(server: Option<String>) -> kube::Client {
+    let mut kc = kube::config::Kubeconfig::read_from(kubeconfig()).expect("kubeconfig");
+    if let Some(server) = server {
+        for c in &mut kc.clusters {
+            if let Some(cluster) = c.cluster.as_mut() {
+                cluster.server = Some(server.clone());
+            }
+        }
+    }
+    let mut config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .expect("kube config");
+    // A partitioned client must fail fast rather than hang for the default five minutes.
+    config.connect_timeout = Some(Duration::from_secs(1));
+    config.read_timeout = Some(Duration::from_secs(2));
+    kube::Client::try_from(config).expect("kube client")
+}
+
+/// A namespace of our own for one scenario, deleted on `cleanup`.
+struct Scratch {
+    client: kube::Client,
+    ns: String,
+}
+
+impl Scratch {
+    async fn new(name: &str) -> Scratch {
+        let client = client(None).await;
+        let ns = format!("ld-{name}-{}", std::process::id());
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let obj = Namespace {
+            metadata: ObjectMeta {
+                name: Some(ns.clone()),
+                ..ObjectMeta::default()
+            },
+            ..Namespace::default()
+        };
+        namespaces
+            .create(&PostParams::default(), &obj)
+            .await
+            .expect("create namespace");
+        Scratch { client, ns }
+    }
+
+    fn settings(&self, identity: &str) -> LeaderElection {
+        LeaderElection {
+            namespace: self.ns.clone(),
+            lease_name: "syncd".into(),
+            lease_duration: LEASE,
+            identity: Some(identity.into()),
+        }
+    }
+
+    async fn lease(&self) -> Lease {
+        Api::<Lease>::namespaced(self.client.clone(), &self.ns)
+            .get("syncd")
+            .await
+            .expect("lease")
+    }
+
+    async fn cleanup(self) {
+        let _ = Api::<Namespace>::all(self.client)
+            .delete(&self.ns, &DeleteParams::default())
+            .await;
+    }
+}
+
+/// One running elector: its channel, a graceful stop, and its task (abort = crash).
+struct Replica {
+    name: &'static str,
+    leading: watch::Receiver<bool>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Replica {
+    fn start(client: kube::Client, settings: &LeaderElection, name: &'static str) -> Replica {
+        let elector = Elector::new(client, settings, name.to_owned());
+        let leading = elector.subscribe();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(elector.run(async {
+            let _ = stopped.await;
+        }));
+        Replica {
+            name,
+            leading,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Leading now; a crashed replica (its channel closed) leads nothing.
+    fn leads(&self) -> bool {
+        self.leading.has_changed().is_ok() && *self.leading.borrow()
+    }
+}
+
+/// Samples every replica's channel every 50 ms; remembers any instant with two leaders.
+struct Sampler {
+    stop: Arc<AtomicBool>,
+    /// The number of samples taken and the instants with two leaders.
+    task: JoinHandle<(u64, Vec<String>)>,
+}
+
+impl Sampler {
+    fn start(replicas: &[&Replica]) -> Sampler {
+        let replicas: Vec<(&'static str, watch::Receiver<bool>)> = replicas
+            .iter()
+            .map(|r| (r.name, r.leading.clone()))
+            .collect();
+        let stop = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn({
+            let stop = stop.clone();
+            async move {
+                let started = Instant::now();
+                let mut tick = tokio::time::interval(SAMPLE);
+                let (mut samples, mut overlaps) = (0, Vec::new());
+                while !stop.load(Ordering::Relaxed) {
+                    tick.tick().await;
+                    let leaders: Vec<&str> = replicas
+                        .iter()
+                        .filter(|(_, rx)| rx.has_changed().is_ok() && *rx.borrow())
+                        .map(|(name, _)| *name)
+                        .collect();
+                    samples += 1;
+                    if leaders.len() > 1 {
+                        overlaps.push(format!(
+                            "{leaders:?} at {:.2}s",
+                            started.elapsed().as_secs_f64()
+                        ));
+                    }
+                }
+                (samples, overlaps)
+            }
+        });
+        Sampler { stop, task }
+    }
+
+    /// Stops sampling; fails if two replicas ever led at once.
+    async fn finish(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let (samples, overlaps) = self.task.await.expect("sampler");
+        println!(
+            "    {samples} samples at 50 ms, {} with two leaders",
+            overlaps.len()
+        );
+        assert!(overlaps.is_empty(), "two leaders at once: {overlaps:?}");
+    }
+}
+
+/// Waits (polling at the sampling period) until exactly one replica leads; returns its index.
+async fn one_leader(replicas: &[&Replica], within: Duration) -> usize {
+    let deadline = Instant::now() + within;
+    loop {
+        let leaders: Vec<usize> = (0..replicas.len())
+            .filter(|i| replicas[*i].leads())
+            .collect();
+        if leaders.len() == 1 {
+            return leaders[0];
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no single leader within {within:?}: {leaders:?}"
+        );
+        tokio::time::sleep(SAMPLE / 5).await;
+    }
+}
+
+/// How long until `replica` leads, polled at a fifth of the sampling period.
+async fn time_until_leads(replica: &Replica, within: Duration) -> Duration {
+    let start = Instant::now();
+    while !replica.leads() {
+        assert!(
+            start.elapsed() < within,
+            "{} did not lead within {within:?}",
+            replica.name
+        );
+        tokio::time::sleep(SAMPLE / 5).await;
+    }
+    start.elapsed()
+}
+
+async fn exactly_one_leader_and_a_crashed_leader_is_replaced() {
+    let lab = Scratch::new("crash").await;
+    let a = Replica::start(client(None).await, &lab.settings("a"), "a");
+    let b = Replica::start(client(None).await, &lab.settings("b"), "b");
+    let sampler = Sampler::start(&[&a, &b]);
+    let first = one_leader(&[&a, &b], Duration::from_secs(10)).await;
+    // Stays exactly one across several renewals.
+    tokio::time::sleep(LEASE * 2).await;
+    assert_eq!(one_leader(&[&a, &b], Duration::ZERO).await, first);
+    let transitions = lab
+        .lease()
+        .await
+        .spec
+        .and_then(|s| s.lease_transitions)
+        .unwrap_or(0);
+    let (leader, follower) = if first == 0 { (a, b) } else { (b, a) };
+    assert_eq!(
+        lab.lease().await.spec.and_then(|s| s.holder_identity),
+        Some(leader.name.to_owned())
+    );
+
+    // A crash: the task dies without releasing anything.
+    leader.task.abort();
+    let _ = leader.task.await;
+    let takeover = time_until_leads(&follower, LEASE * 3).await;
+    let timing = Timing::for_lease(LEASE);
+    let bound = LEASE + timing.retry_period.mul_f64(1.2) + Duration::from_millis(300);
+    println!(
+        "    takeover after a crash: {:.2}s (lease {}s, retry {:.2}s, bound {:.2}s)",
+        takeover.as_secs_f64(),
+        LEASE.as_secs(),
+        timing.retry_period.as_secs_f64(),
+        bound.as_secs_f64()
+    );
+    assert!(takeover <= bound, "{takeover:?} > {bound:?}");
+    // It cannot have been faster than the part of the lease the dead leader had left: the
+    // leader renews every third of a lease.
+    assert!(
+        takeover >= LEASE - timing.renew_interval - Duration::from_millis(100),
+        "took over a live claim after only {takeover:?}"
+    );
+    let spec = lab.lease().await.spec.expect("lease spec");
+    assert_eq!(spec.holder_identity.as_deref(), Some(follower.name));
+    assert_eq!(spec.lease_transitions, Some(transitions + 1));
+    sampler.finish().await;
+    follower.task.abort();
+    lab.cleanup().await;
+}
+
+async fn graceful_release_hands_over_within_a_retry_period() {
+    let lab = Scratch::new("release").await;
+    let a = Replica::start(client(None).await, &lab.settings("a"), "a");
+    let b = Replica::start(client(None).await, &lab.settings("b"), "b");
+    let sampler = Sampler::start(&[&a, &b]);
+    let first = one_leader(&[&a, &b], Duration::from_secs(10)).await;
+    let (mut leader, follower) = if first == 0 { (a, b) } else { (b, a) };
+    // Let the follower settle into waiting on a live claim first.
+    tokio::time::sleep(LEASE / 2).await;
+
+    let started = Instant::now();
+    let _ = leader.stop.take().expect("stop").send(());
+    leader.task.await.expect("elector finished");
+    let released = started.elapsed();
+    assert!(
+        !*leader.leading.borrow(),
+        "stopped leading before returning"
+    );
+    let takeover = time_until_leads(&follower, LEASE * 2).await + released;
+    let timing = Timing::for_lease(LEASE);
+    let bound = timing.retry_period.mul_f64(1.2) + Duration::from_millis(500);
+    println!(
+        "    takeover after a release: {:.2}s (release took {:.2}s; retry {:.2}s, bound {:.2}s)",
+        takeover.as_secs_f64(),
+        released.as_secs_f64(),
+        timing.retry_period.as_secs_f64(),
+        bound.as_secs_f64()
+    );
+    assert!(takeover <= bound, "{takeover:?} > {bound:?}");
+    let spec = lab.lease().await.spec.expect("lease spec");
+    assert_eq!(spec.holder_identity.as_deref(), Some(follower.name));
+    sampler.finish().await;
+    follower.task.abort();
+    lab.cleanup().await;
+}
+
+/// A TCP relay to the API server that can be cut: existing connections are dropped and new
+/// ones closed at once, as a network partition looks to the client.
+struct Relay {
+    addr: std::net::SocketAddr,
+    cut: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(upstream: String) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind relay");
+        let addr = listener.local_addr().expect("relay address");
+        let (cut, cut_rx) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if *cut_rx.borrow() {
+                    continue;
+                }
+                let mut cut_rx = cut_rx.clone();
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut_rx.wait_for(|c| *c) => {}
+                    }
+                });
+            }
+        });
+        Relay { addr, cut, task }
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn partitioned_leader_steps_down_before_the_other_takes_over() {
+    let lab = Scratch::new("partition").await;
+    let server = {
+        let kc = kube::config::Kubeconfig::read_from(kubeconfig()).expect("kubeconfig");
+        kc.clusters[0]
+            .cluster
+            .as_ref()
+            .and_then(|c| c.server.clone())
+            .expect("server URL")
+    };
+    let upstream = server
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_owned();
+    let relay = Relay::start(upstream).await;
+    // `a` reaches the API server only through the relay, and starts first so it leads.
+    let a = Replica::start(
+        client(Some(format!("https://{}", relay.addr))).await,
+        &lab.settings("a"),
+        "a",
+    );
+    assert_eq!(one_leader(&[&a], Duration::from_secs(10)).await, 0);
+    let b = Replica::start(client(None).await, &lab.settings("b"), "b");
+    let sampler = Sampler::start(&[&a, &b]);
+    tokio::time::sleep(LEASE).await;
+    assert!(a.leads() && !b.leads(), "a keeps the lease while connected");
+
+    let started = Instant::now();
+    relay.cut.send_replace(true);
+    let mut a_leading = a.leading.clone();
+    tokio::time::timeout(LEASE, a_leading.wait_for(|l| !*l))
+        .await
+        .expect("a steps down within a lease duration")
+        .expect("a's channel open");
+    let stepped_down = started.elapsed();
+    let takeover = time_until_leads(&b, LEASE * 3).await + stepped_down;
+    let timing = Timing::for_lease(LEASE);
+    println!(
+        "    partitioned leader stepped down after {:.2}s (deadline {:.2}s after its last renewal); other took over after {:.2}s",
+        stepped_down.as_secs_f64(),
+        timing.renew_deadline.as_secs_f64(),
+        takeover.as_secs_f64()
+    );
+    assert!(stepped_down <= timing.renew_deadline + Duration::from_millis(200));
+    assert!(takeover > stepped_down);
+    sampler.finish().await;
+    a.task.abort();
+    b.task.abort();
+    lab.cleanup().await;
+}
+
+type Scenario = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        vec![$((stringify!($name), (|| Box::pin($name()) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) as Scenario)),*]
+    };
+}
+
+fn main() {
+    if std::env::var_os(syncd_e2e::KUBECONFIG_VAR).is_none() {
+        println!(
+            "skipped: {} is not set (the e2e suite needs a cluster)",
+            syncd_e2e::KUBECONFIG_VAR
+        );
+        return;
+    }
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let all = scenarios![
+        exactly_one_leader_and_a_crashed_leader_is_replaced,
+        graceful_release_hands_over_within_a_retry_period,
+        partitioned_leader_steps_down_before_the_other_takes_over,
+    ];
+    let (mut passed, mut failed) = (0, 0);
+    for (name, scenario) in all {
+        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        match runtime.block_on(async { tokio::spawn(scenario()).await }) {
+            Ok(()) => {
+                passed += 1;
+                println!(
+                    "e2e {name} ... ok ({:.1}s)",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                println!("e2e {name} ... FAILED: {e}");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}
