@@ -10,7 +10,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = syncd::cli::Cli::parse();
+    let daemon = matches!(cli.command, syncd::cli::Command::Run(_));
     let default = match cli.verbose {
+        // The daemon reports what it does; one-shot commands print their own results.
+        0 if daemon => "info",
         0 => "warn",
         1 => "syncd=debug,info",
         _ => "trace",

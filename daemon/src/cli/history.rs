@@ -4,7 +4,9 @@ use super::common::{connect, style};
 use super::diff::{print_plan, Tally};
 use super::sync::{print_report, run_plan};
 use super::{HistoryArgs, RollbackArgs};
-use crate::engine::{list_revisions, outcome_word, plan_rollback_to, PruneOverrides, RollbackPlan};
+use crate::engine::{
+    list_revisions, outcome_word, plan_rollback_to, write_pin, PruneOverrides, RollbackPlan,
+};
 use crate::history::Outcome;
 
 /// Runs `syncd history`.
@@ -70,6 +72,10 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
         allow_empty: false,
         allow_over_budget: args.allow_prune_over_budget,
     };
+    let newest_commit = list_revisions(&cluster, &s.state_namespace, &s.env, &s.app)
+        .await?
+        .last()
+        .and_then(|(r, _)| r.commit.clone());
     let RollbackPlan {
         plan,
         provenance,
@@ -97,6 +103,18 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
     // The revision's pre-/post-rollback hooks run around it, when it changes anything.
     let report = run_plan(&cluster, plan, provenance, Default::default()).await?;
     println!("{name}: rolled back to revision {revision}");
+    // A daemon must not re-apply the commit just rolled back from.
+    let pin = crate::history::Pin {
+        app: s.app.clone(),
+        from_commit: newest_commit,
+        revision,
+        time: crate::history::now_rfc3339(),
+    };
+    write_pin(&cluster, &s.state_namespace, &s.env, &pin).await?;
+    println!(
+        "{name}: pinned until a new commit or `syncd resume -e {} -a {}`",
+        s.env, s.app
+    );
     print_report(&name, &report);
     Ok(if report.succeeded() { 0 } else { 2 })
 }

@@ -2,6 +2,7 @@
 //! code; `main` maps errors (anyhow) to exit code 2.
 
 mod common;
+mod daemon;
 mod diff;
 mod history;
 mod render;
@@ -40,6 +41,43 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Render a Helm chart like `helm template` (natively, no helm binary).
     Template(template::TemplateArgs),
+    /// Run the daemon: keep an environment in sync with Git (poll, webhooks, self-heal).
+    Run(RunArgs),
+    /// Show every app's state: from a running daemon (--url) or from the cluster (--env).
+    Status(StatusArgs),
+    /// Lift the pin a rollback put on an app, so the daemon applies Git again.
+    Resume(ResumeArgs),
+}
+
+/// `syncd run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The daemon's configuration file (kind DaemonConfig); reloaded when it changes.
+    #[arg(long, short = 'c', env = "SYNCD_CONFIG")]
+    pub config: PathBuf,
+}
+
+/// `syncd status`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Base URL of a running daemon (e.g. http://localhost:8080).
+    #[arg(long, conflicts_with = "env")]
+    url: Option<String>,
+    /// Environment to read from the cluster's history instead.
+    #[arg(long, short = 'e')]
+    env: Option<String>,
+    /// Namespace holding syncd's state.
+    #[arg(long, default_value = "syncd-system")]
+    state_namespace: String,
+    #[command(flatten)]
+    cluster: ClusterArgs,
+}
+
+/// `syncd resume`.
+#[derive(Args, Debug)]
+pub struct ResumeArgs {
+    #[command(flatten)]
+    state: StateArgs,
 }
 
 /// Selects a repo, environment and apps.
@@ -233,5 +271,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::History(a) => history::run(a).await,
         Command::Rollback(a) => history::rollback(a).await,
         Command::Template(a) => template::run(a),
+        Command::Run(a) => daemon::run(a).await,
+        Command::Status(a) => daemon::status(a).await,
+        Command::Resume(a) => daemon::resume(a).await,
     }
 }

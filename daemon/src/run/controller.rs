@@ -49,6 +49,8 @@ struct Loop {
     attempted: BTreeSet<String>,
     /// Apps with drift reported by the watchers since their last reconcile.
     drifted: BTreeSet<String>,
+    /// Apps pinned at the last round.
+    pinned: BTreeSet<String>,
     last: Option<Snapshot>,
 }
 
@@ -90,6 +92,7 @@ impl Controller {
             next_poll: Instant::now() + self.poll_delay(),
             attempted: BTreeSet::new(),
             drifted: BTreeSet::new(),
+            pinned: BTreeSet::new(),
             last: None,
         };
         let mut was_leader = *self.leader.borrow();
@@ -234,8 +237,6 @@ impl Controller {
             }
         };
         self.shared.set_capabilities(caps);
-        let new_commit =
-            st.last.as_ref().map(|l| l.repo.commit.clone()) != Some(snap.repo.commit.clone());
         self.shared.status.update(|d| {
             d.repo_commit = snap.repo.commit.clone();
             d.repo_error = None;
@@ -249,6 +250,14 @@ impl Controller {
             self.drift.forget(&gone);
         }
         super::removed::sweep(&self.shared, &snap.env).await;
+        let mut batch = batch;
+        // A pin lifted by `syncd resume` also lifts the hold of an automatic rollback.
+        for app in st.pinned.iter().filter(|a| !pins.contains_key(*a)) {
+            self.shared.release(app);
+            self.shared.status.app(app, |s| s.pinned_from = None);
+            batch.apps.insert(app.clone());
+        }
+        st.pinned = pins.keys().cloned().collect();
         let selected = select(&batch, &snap, &st.drifted);
         let commit = snap.repo.commit.clone();
         let env = snap.env.clone();
@@ -276,12 +285,9 @@ impl Controller {
                     continue;
                 }
                 tracing::info!(app = %app, "new commit: pin lifted");
+                st.pinned.remove(&app);
                 self.shared.release(&app);
                 self.shared.status.app(&app, |s| s.pinned_from = None);
-            }
-            if new_commit {
-                // A new commit may fix what a rollback held back.
-                self.shared.release(&app);
             }
             self.dispatch(st, &app, how, batch.first_received);
         }

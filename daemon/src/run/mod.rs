@@ -17,6 +17,7 @@ pub mod reload;
 mod removed;
 pub mod round;
 pub mod shared;
+pub mod start;
 pub mod status;
 pub mod trigger;
 pub mod webhook;

@@ -4,9 +4,16 @@
 use crate::object::ObjectId;
 
 /// Records events about objects.
-pub struct Notifier {}
+pub struct Notifier {
+    _cluster: std::sync::Arc<crate::cluster::Cluster>,
+}
 
 impl Notifier {
+    /// A notifier writing to `cluster`.
+    pub fn new(cluster: std::sync::Arc<crate::cluster::Cluster>) -> Notifier {
+        Notifier { _cluster: cluster }
+    }
+
     /// Records one event about `id`; `kind` is `Normal` or `Warning`.
     pub async fn object(
         &self,

@@ -353,6 +353,18 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
                 )
                 .await;
             let _ = shared.machine(&app.name, |m| m.rolled_back(&key));
+            // Pinned like a manual rollback: not re-applied until a new commit or `syncd resume`,
+            // across restarts too.
+            let pin = crate::history::Pin {
+                app: app.name.clone(),
+                from_commit: job.checkout.commit.clone(),
+                revision: to,
+                time: crate::history::now_rfc3339(),
+            };
+            if let Err(e) = engine::write_pin(cluster, &env.state_namespace, &env.name, &pin).await
+            {
+                tracing::warn!(app = %app.name, error = %e, "could not pin the rolled-back app");
+            }
             shared.status.app(&app.name, |s| {
                 s.last_error = Some(format!("rolled back to revision {to}: {reason}"));
             });
