@@ -96,6 +96,7 @@ impl Controller {
             last: None,
         };
         let mut was_leader = *self.leader.borrow();
+        let mut leader_open = true;
         if was_leader {
             st.debouncer
                 .push(Trigger::new(TriggerReason::Startup), Instant::now());
@@ -113,7 +114,9 @@ impl Controller {
             .min()
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             tokio::select! {
-                _ = shutdown.changed() => break,
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() { break; }
+                }
                 Some(t) = self.triggers.recv() => {
                     if let TriggerReason::Drift { app, .. } = &t.reason {
                         st.drifted.insert(app.clone());
@@ -127,8 +130,9 @@ impl Controller {
                         }
                     }
                 }
-                changed = self.leader.changed() => {
-                    if changed.is_err() { break; }
+                changed = self.leader.changed(), if leader_open => {
+                    // Without an election the flag never changes: its sender is gone.
+                    if changed.is_err() { leader_open = false; continue; }
                     let leader = *self.leader.borrow();
                     if leader && !was_leader {
                         tracing::info!("became leader: full resync");

@@ -31,8 +31,6 @@ pub enum Decision {
     RetryAt(Instant),
     /// This exact input was rolled back for being unhealthy: wait for a new input.
     Held,
-    /// A reconcile of this app is already running.
-    Busy,
 }
 
 /// One app's machine.
@@ -83,11 +81,13 @@ impl AppMachine {
         self.failures
     }
 
-    /// Whether a reconcile of `input` should start at `now`.
+    /// Whether a reconcile runs now.
+    pub fn is_busy(&self) -> bool {
+        is_active(self.phase)
+    }
+
+    /// Whether a reconcile of `input`, dispatched at `now`, should go on past fetching.
     pub fn decide(&self, input: &str, now: Instant) -> Decision {
-        if is_active(self.phase) {
-            return Decision::Busy;
-        }
         if self.held.as_deref() == Some(input) {
             return Decision::Held;
         }
@@ -287,11 +287,14 @@ mod tests {
     }
 
     #[test]
-    fn busy_while_active() {
+    fn busy_while_active_and_abandon_restores_the_last_end() {
         let mut m = machine();
+        run_to(&mut m, &[Fetching, Planning]);
+        m.succeeded().unwrap();
         run_to(&mut m, &[Fetching]);
-        assert_eq!(m.decide("c1", Instant::now()), Decision::Busy);
+        assert!(m.is_busy());
         m.abandon();
-        assert_eq!(m.decide("c1", Instant::now()), Decision::Run);
+        assert!(!m.is_busy());
+        assert_eq!(m.phase(), Done);
     }
 }

@@ -135,9 +135,7 @@ impl Shared {
 
     /// Whether app's reconcile is running.
     pub fn busy(&self, app: &str) -> bool {
-        lock(&self.machines)
-            .get(app)
-            .is_some_and(|m| !matches!(m.phase(), Phase::Idle | Phase::Done | Phase::Failed))
+        lock(&self.machines).get(app).is_some_and(|m| m.is_busy())
     }
 
     /// Lifts a hold and a backoff (`syncd resume`, or a new commit after a pin).
