@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cluster;
 pub mod diff;
 pub mod engine;
+pub mod health;
 pub mod history;
 pub mod inventory;
 pub mod normalize;

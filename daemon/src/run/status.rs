@@ -28,21 +28,9 @@ pub enum Phase {
     Failed,
 }
 
-/// The worst health of an app's objects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum AppHealth {
-    /// Every object is ready.
-    Healthy,
-    /// Not known yet (never synced, or not waited for).
-    Unknown,
-    /// Rolling out.
-    Progressing,
-    /// An object is missing from the cluster.
-    Missing,
-    /// An object failed (crash loop, failed Job, timed-out rollout...).
-    Degraded,
-}
+/// The worst health of an app's objects (the health stage's scale, under the name the status
+/// API has always used).
+pub use crate::health::Health as AppHealth;
 
 /// One app's status.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
