@@ -2,6 +2,7 @@
 //! webhooks, drift), the per-app state machine and scheduler, health waiting, leader election and
 //! the HTTP surface. It drives the same pipeline stages as `syncd sync`; it adds the loop.
 
+pub mod events;
 pub mod leader;
 pub mod metrics;
 pub mod status;
