@@ -2,7 +2,8 @@
 //! leader; a crashed leader is replaced within a lease duration and a retry period; a released
 //! lease is taken over within about one retry period; a leader cut off from the API server steps
 //! down before the other takes over. The electors' watch channels are sampled every 50 ms
-//! throughout, and two leaders at one sample fail the scenario.
+//! throughout, and two leaders at one sample fail the scenario. Also the daemon's Events: one
+//! recorded on a ConfigMap reads back with every field, repeats aggregate into one series.
 //! A plain binary (`harness = false`): without a cluster it prints one `skipped:` line.
 
 use std::path::PathBuf;
@@ -387,6 +388,148 @@ async fn partitioned_leader_steps_down_before_the_other_takes_over() {
     lab.cleanup().await;
 }
 
+async fn events_are_recorded_on_the_object_and_aggregated() {
+    use k8s_openapi::api::core::v1::{ConfigMap, Event as CoreEvent};
+    use k8s_openapi::api::events::v1::Event;
+    use kube::api::ListParams;
+    use syncd::run::events::{EventRecorder, EventTarget, EventType};
+
+    let lab = Scratch::new("events").await;
+    let cm = Api::<ConfigMap>::namespaced(lab.client.clone(), &lab.ns)
+        .create(
+            &PostParams::default(),
+            &ConfigMap {
+                metadata: ObjectMeta {
+                    name: Some("settings".into()),
+                    ..ObjectMeta::default()
+                },
+                ..ConfigMap::default()
+            },
+        )
+        .await
+        .expect("create configmap");
+    let uid = cm.metadata.uid.clone().expect("uid");
+    let target = EventTarget::of(&serde_json::to_value(&cm).expect("json")).expect("target");
+    assert_eq!(target.uid.as_deref(), Some(uid.as_str()));
+    let recorder = EventRecorder::new(lab.client.clone(), "replica-a".into());
+    let events = Api::<Event>::namespaced(lab.client.clone(), &lab.ns);
+    let list = || async {
+        events
+            .list(&ListParams::default())
+            .await
+            .expect("list events")
+            .items
+    };
+
+    recorder
+        .record(
+            &target,
+            EventType::Normal,
+            "Synced",
+            "Sync",
+            "applied 3 objects at abc123",
+        )
+        .await;
+    let found = list().await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let e = &found[0];
+    let regarding = e.regarding.as_ref().expect("regarding");
+    assert_eq!(regarding.kind.as_deref(), Some("ConfigMap"));
+    assert_eq!(regarding.api_version.as_deref(), Some("v1"));
+    assert_eq!(regarding.name.as_deref(), Some("settings"));
+    assert_eq!(regarding.namespace.as_deref(), Some(lab.ns.as_str()));
+    assert_eq!(regarding.uid.as_deref(), Some(uid.as_str()));
+    assert_eq!(e.type_.as_deref(), Some("Normal"));
+    assert_eq!(e.reason.as_deref(), Some("Synced"));
+    assert_eq!(e.action.as_deref(), Some("Sync"));
+    assert_eq!(e.note.as_deref(), Some("applied 3 objects at abc123"));
+    assert_eq!(e.reporting_controller.as_deref(), Some("syncd"));
+    assert_eq!(e.reporting_instance.as_deref(), Some("replica-a"));
+    assert!(e.event_time.is_some() && e.series.is_none());
+    // `kubectl describe` reads Events through the core API: the same event, seen from there.
+    let name = e.metadata.name.clone().expect("event name");
+    let core = Api::<CoreEvent>::namespaced(lab.client.clone(), &lab.ns)
+        .get(&name)
+        .await
+        .expect("core view");
+    assert_eq!(core.involved_object.name.as_deref(), Some("settings"));
+    assert_eq!(core.message.as_deref(), Some("applied 3 objects at abc123"));
+
+    // A hot loop of the same event: still one Event; the count lands on flush.
+    for _ in 0..20 {
+        recorder
+            .record(
+                &target,
+                EventType::Normal,
+                "Synced",
+                "Sync",
+                "applied 3 objects at abc123",
+            )
+            .await;
+    }
+    assert_eq!(list().await.len(), 1, "identical events aggregate");
+    recorder.flush().await;
+    let found = list().await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].series.as_ref().map(|s| s.count), Some(21));
+    println!("    21 identical events -> 1 Event with series.count 21");
+
+    // A failure with a long note: another Event, the note cut to 1 KiB.
+    let long = format!("apply failed: {}", "x".repeat(3000));
+    recorder
+        .record(&target, EventType::Warning, "SyncFailed", "Sync", &long)
+        .await;
+    let warning = list()
+        .await
+        .into_iter()
+        .find(|e| e.type_.as_deref() == Some("Warning"))
+        .expect("warning event");
+    let note = warning.note.expect("note");
+    assert!(
+        note.len() <= 1024 && note.starts_with("apply failed: xxx"),
+        "{}",
+        note.len()
+    );
+
+    // A cluster-scoped object's events go to `default`.
+    let ns_target = EventTarget {
+        api_version: "v1".into(),
+        kind: "Namespace".into(),
+        namespace: None,
+        name: lab.ns.clone(),
+        uid: None,
+    };
+    recorder
+        .record(
+            &ns_target,
+            EventType::Normal,
+            "Pruned",
+            "Prune",
+            "pruned 1 object",
+        )
+        .await;
+    let in_default = Api::<Event>::namespaced(lab.client.clone(), "default");
+    let mine: Vec<Event> = in_default
+        .list(&ListParams::default())
+        .await
+        .expect("list default")
+        .items
+        .into_iter()
+        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(lab.ns.as_str()))
+        .collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0].reason.as_deref(), Some("Pruned"));
+    for e in mine {
+        let _ = in_default
+            .delete(
+                &e.metadata.name.unwrap_or_default(),
+                &DeleteParams::default(),
+            )
+            .await;
+    }
+    lab.cleanup().await;
+}
+
 type Scenario = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 macro_rules! scenarios {
@@ -415,6 +558,7 @@ fn main() {
         exactly_one_leader_and_a_crashed_leader_is_replaced,
         graceful_release_hands_over_within_a_retry_period,
         partitioned_leader_steps_down_before_the_other_takes_over,
+        events_are_recorded_on_the_object_and_aggregated,
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, scenario) in all {

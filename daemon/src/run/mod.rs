@@ -8,6 +8,7 @@ pub mod heal;
 mod health_wait;
 pub mod http;
 pub mod inputs;
+pub mod events;
 pub mod leader;
 pub mod machine;
 pub mod metrics;
