@@ -680,26 +680,32 @@ async fn replayed_delivery_is_a_duplicate_and_triggers_once() {
 }
 
 #[tokio::test]
-async fn body_over_the_limit_by_content_length_is_413() {
+async fn body_over_the_limit_by_content_length_is_413_before_reading_it() {
     let mut h = harness();
-    let body = "x".repeat(LIMIT + 1);
-    let sig = format!("sha256={}", sign(SECRET, body.as_bytes()));
-    let len = body.len().to_string();
-    let request = post(
-        "/webhooks/github",
-        &[
-            ("content-type", "application/json"),
-            ("content-length", &len),
-            ("x-github-event", "push"),
-            ("x-hub-signature-256", &sig),
-        ],
-        body,
-    );
-    let (status, reply) = h.call(request).await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{reply}");
-    assert_eq!(reply["outcome"], "too_large");
+    let len = (LIMIT + 1).to_string();
+    for (path, sig_header) in [
+        ("/webhooks/github", "x-hub-signature-256"),
+        ("/webhooks/gitlab", "x-gitlab-token"),
+    ] {
+        // The body is never polled: the declared length alone decides.
+        let (body, pulled) = endless_body();
+        let request = post(
+            path,
+            &[
+                ("content-type", "application/json"),
+                ("content-length", &len),
+                (sig_header, SECRET),
+            ],
+            body,
+        );
+        let (status, reply) = h.call(request).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}: {reply}");
+        assert_eq!(reply["outcome"], "too_large");
+        assert_eq!(pulled.load(Ordering::SeqCst), 0, "{path}");
+    }
     h.no_trigger();
     assert_eq!(h.delivered("github", "too_large"), 1);
+    assert_eq!(h.delivered("gitlab", "too_large"), 1);
 }
 
 /// A body of endless 1 KiB chunks and the number of bytes the server pulled from it.
