@@ -179,7 +179,9 @@ where
             .filter(|&i| !verdicts[i].is_healthy())
             .collect();
         tracing::debug!(round, pending = pending.len(), "health round");
-        let reads = pending.iter().map(|&i| {
+        // By value: a closure over `&usize` makes the future's Send proof higher-ranked, and the
+        // daemon spawns this wait.
+        let reads = pending.into_iter().map(|i| {
             let read = fetch(&targets[i]);
             async move { (i, tokio::time::timeout_at(read_deadline, read).await) }
         });

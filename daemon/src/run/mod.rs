@@ -4,11 +4,11 @@
 
 pub mod controller;
 pub mod debounce;
+pub mod events;
 pub mod heal;
 mod health_wait;
 pub mod http;
 pub mod inputs;
-pub mod events;
 pub mod leader;
 pub mod machine;
 pub mod metrics;

@@ -1,20 +1,24 @@
-//! Kubernetes Events about what the daemon did to an object (synced, healed, pruned, failed,
-//! rolled back), logged as well; recording an event never fails a sync.
+//! Events about what the daemon did to an object (synced, healed, pruned, failed, rolled back),
+//! through the [`super::events::EventRecorder`], and logged as well; recording an event never
+//! fails a sync.
 
+use super::events::{EventRecorder, EventTarget, EventType};
 use crate::object::ObjectId;
 
 /// Records events about objects.
 pub struct Notifier {
-    _cluster: std::sync::Arc<crate::cluster::Cluster>,
+    recorder: EventRecorder,
 }
 
 impl Notifier {
-    /// A notifier writing to `cluster`.
-    pub fn new(cluster: std::sync::Arc<crate::cluster::Cluster>) -> Notifier {
-        Notifier { _cluster: cluster }
+    /// A notifier reporting as `instance` (this replica's identity).
+    pub fn new(client: kube::Client, instance: String) -> Notifier {
+        Notifier {
+            recorder: EventRecorder::new(client, instance),
+        }
     }
 
-    /// Records one event about `id`; `kind` is `Normal` or `Warning`.
+    /// Records one event about `id`; `kind` is `Normal` or `Warning`, `reason` is also the action.
     pub async fn object(
         &self,
         id: &ObjectId,
@@ -23,6 +27,26 @@ impl Notifier {
         reason: &str,
         note: &str,
     ) {
-        tracing::info!(object = %id, api_version, kind, reason, note, "event");
+        tracing::info!(object = %id, kind, reason, note, "event");
+        let target = EventTarget {
+            api_version: api_version.to_owned(),
+            kind: id.kind.clone(),
+            namespace: id.namespace.clone(),
+            name: id.name.clone(),
+            uid: None,
+        };
+        let kind = if kind == "Warning" {
+            EventType::Warning
+        } else {
+            EventType::Normal
+        };
+        self.recorder
+            .record(&target, kind, reason, reason, note)
+            .await;
+    }
+
+    /// Writes pending series counts (at shutdown).
+    pub async fn flush(&self) {
+        self.recorder.flush().await;
     }
 }

@@ -90,11 +90,15 @@ pub async fn run(path: &Path) -> Result<(), DaemonError> {
 
     // The lease is released only after the controller stopped writing.
     let (lease_stop_tx, lease_stop_rx) = watch::channel(false);
+    let identity = config
+        .leader_election
+        .as_ref()
+        .map(resolve_identity)
+        .unwrap_or_else(super::leader::default_identity);
     let (leading, elector) = match &config.leader_election {
         Some(settings) => {
-            let identity = resolve_identity(settings);
             tracing::info!(%identity, lease = %settings.lease_name, "joining the leader election");
-            let elector = Elector::new(cluster.client().clone(), settings, identity);
+            let elector = Elector::new(cluster.client().clone(), settings, identity.clone());
             let leading = elector.subscribe();
             (
                 leading,
@@ -118,7 +122,10 @@ pub async fn run(path: &Path) -> Result<(), DaemonError> {
         status,
         metrics,
         stop_rx,
-        Some(super::notify::Notifier::new(cluster.clone())),
+        Some(super::notify::Notifier::new(
+            cluster.client().clone(),
+            identity.clone(),
+        )),
         settings,
     ));
     tracing::info!(
@@ -127,9 +134,18 @@ pub async fn run(path: &Path) -> Result<(), DaemonError> {
         listen = %config.listen,
         "syncd daemon started"
     );
-    Controller::new(shared, config, (trigger_tx, trigger_rx), leading, configs)
-        .run()
-        .await;
+    Controller::new(
+        shared.clone(),
+        config,
+        (trigger_tx, trigger_rx),
+        leading,
+        configs,
+    )
+    .run()
+    .await;
+    if let Some(n) = &shared.events {
+        n.flush().await;
+    }
     let _ = lease_stop_tx.send(true);
     if let Some(e) = elector {
         let _ = tokio::time::timeout(Duration::from_secs(5), e).await;
