@@ -35,6 +35,16 @@ pub enum EngineError {
         #[source]
         source: InventoryError,
     },
+    /// The credentials in use lack permissions the sync needs; nothing was written.
+    #[error("{env}/{app}: {} permission(s) the sync needs are missing, nothing was written:\n{}", .denied.len(), list_denied(.denied))]
+    Forbidden {
+        /// Environment.
+        env: String,
+        /// App.
+        app: String,
+        /// Every permission the server refused.
+        denied: Vec<super::access::Denied>,
+    },
     /// A call to the cluster failed while planning or recording.
     #[error("{step}: {source}")]
     Cluster {
@@ -74,6 +84,14 @@ fn list(rejected: &[Rejected]) -> String {
     rejected
         .iter()
         .map(|r| format!("  {r}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn list_denied(denied: &[super::access::Denied]) -> String {
+    denied
+        .iter()
+        .map(|d| format!("  {d}"))
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -2,6 +2,7 @@
 //! history` for one app. Every decision lives in the stage modules; this file only orders the
 //! calls and carries data (chart-only steps are in `chart`).
 
+mod access;
 mod chart;
 mod error;
 mod live;
@@ -31,6 +32,7 @@ use crate::plan::{self, PruneDecision, PruneInput, ReleaseKind};
 use crate::prune::prune_all;
 use crate::render::{manifests_from_document, reject_duplicates, RenderedApp};
 
+pub use access::{check_access, required_access, AccessCheck, AccessContext, Denied};
 pub use chart::PlannedHooks;
 pub use error::EngineError;
 pub use live_render::{capabilities, ClusterLookup};
@@ -377,6 +379,8 @@ async fn execute_inner(
     progress: Progress<'_>,
 ) -> Result<SyncReport, EngineError> {
     let t = plan.target.clone();
+    // Refused up front, so missing permissions never leave a sync half-written.
+    access::check_access(cluster, &plan).await?;
     // Hooks run when the release changes (as Argo CD and Flux do), never on a no-op sync.
     let hook_events = plan.hooks.events.filter(|_| plan.has_changes());
     let mut hook_results = Vec::new();

@@ -179,12 +179,16 @@ where
             .filter(|&i| !verdicts[i].is_healthy())
             .collect();
         tracing::debug!(round, pending = pending.len(), "health round");
-        // By value: a closure over `&usize` makes the future's Send proof higher-ranked, and the
-        // daemon spawns this wait.
-        let reads = pending.into_iter().map(|i| {
-            let read = fetch(&targets[i]);
-            async move { (i, tokio::time::timeout_at(read_deadline, read).await) }
-        });
+        // Built eagerly from owned indices: a lazy `map` closure over borrowed ones makes this
+        // future not provably `Send` (a rustc limit with higher-ranked closures), and callers
+        // spawn it.
+        let reads: Vec<_> = pending
+            .into_iter()
+            .map(|i| {
+                let read = fetch(&targets[i]);
+                async move { (i, tokio::time::timeout_at(read_deadline, read).await) }
+            })
+            .collect();
         let mut answers = futures::stream::iter(reads).buffer_unordered(CONCURRENT_READS);
         while let Some((i, answer)) = answers.next().await {
             verdicts[i] = match answer {

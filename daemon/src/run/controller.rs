@@ -118,6 +118,12 @@ impl Controller {
                     if changed.is_err() || *shutdown.borrow() { break; }
                 }
                 Some(t) = self.triggers.recv() => {
+                    if let (TriggerReason::Webhook { .. }, Some(r)) = (&t.reason, &t.git_ref) {
+                        if !super::trigger::ref_matches(self.config.repo.reference.as_deref(), r) {
+                            tracing::debug!(pushed = %r, "push to a ref this daemon does not follow");
+                            continue;
+                        }
+                    }
                     if let TriggerReason::Drift { app, .. } = &t.reason {
                         st.drifted.insert(app.clone());
                     }

@@ -30,6 +30,21 @@ pub const SERIES_WINDOW: Duration = Duration::from_secs(6 * 60);
 /// A series' count is written at most this often; [`EventRecorder::flush`] writes the rest.
 pub const PATCH_INTERVAL: Duration = Duration::from_secs(30);
 
+/// Reason of an event for an object a sync applied.
+pub const REASON_SYNCED: &str = "Synced";
+/// Reason of an event for an object pruned because it left Git.
+pub const REASON_PRUNED: &str = "Pruned";
+/// Reason of an event for an object re-applied from an earlier revision.
+pub const REASON_ROLLED_BACK: &str = "RolledBack";
+/// Reason of a warning for an object whose apply, prune or hook failed.
+pub const REASON_SYNC_FAILED: &str = "SyncFailed";
+/// Action of applying an object (server-side apply).
+pub const ACTION_APPLY: &str = "Apply";
+/// Action of deleting an object that left Git.
+pub const ACTION_PRUNE: &str = "Prune";
+/// Action of re-applying an earlier revision.
+pub const ACTION_ROLLBACK: &str = "Rollback";
+
 /// Series remembered at most; the longest silent are forgotten first.
 const MAX_SERIES: usize = 1024;
 

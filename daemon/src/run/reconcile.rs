@@ -119,6 +119,15 @@ pub async fn reconcile(shared: Arc<Shared>, job: Job) -> Ended {
                 s.failures += 1;
                 s.last_error = Some(format!("{:?}: {}", e.phase, e.message));
             });
+            shared
+                .event_app_name(
+                    &job.env,
+                    &app,
+                    "Warning",
+                    "SyncFailed",
+                    &format!("{:?}: {}", e.phase, e.message),
+                )
+                .await;
             Ended::Failed {
                 error: e.message,
                 retry_at,
@@ -247,8 +256,15 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
     if !plan.has_changes() {
         shared.set_drift(&app.name, Vec::new());
         shared.mark_applied(&app.name, &key);
-        let health = shared.quick_health(&plan).await;
-        shared.status.app(&app.name, |s| s.health = health);
+        // One look per object only when the health is not known yet (after a start): a poll's
+        // resync of thousands of unchanged objects must not cost a GET each.
+        let unknown = shared
+            .status
+            .app(&app.name, |s| s.health == super::status::AppHealth::Unknown);
+        if unknown {
+            let health = shared.quick_health(&plan).await;
+            shared.status.app(&app.name, |s| s.health = health);
+        }
         shared.finish(&app.name);
         return Ok(Ended::Unchanged);
     }

@@ -128,6 +128,19 @@ pub async fn run(path: &Path) -> Result<(), DaemonError> {
         )),
         settings,
     ));
+    // Event series counts are written in batches; keep them current.
+    let flusher = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tick.tick().await;
+                if let Some(n) = &shared.events {
+                    n.flush().await;
+                }
+            }
+        })
+    };
     tracing::info!(
         environment = %config.environment,
         repo = %crate::source::git::redact_url(&config.repo.url),
@@ -143,6 +156,7 @@ pub async fn run(path: &Path) -> Result<(), DaemonError> {
     )
     .run()
     .await;
+    flusher.abort();
     if let Some(n) = &shared.events {
         n.flush().await;
     }

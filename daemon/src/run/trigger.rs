@@ -65,3 +65,49 @@ impl Trigger {
         }
     }
 }
+
+/// Whether a push to `pushed` (a full ref) can move `configured`, the ref the daemon follows
+/// (`None`: the remote's default branch, which a push payload does not name, so any branch).
+pub fn ref_matches(configured: Option<&str>, pushed: &str) -> bool {
+    let Some(want) = configured
+        .map(str::trim)
+        .filter(|w| !w.is_empty() && *w != "HEAD")
+    else {
+        return pushed.starts_with("refs/heads/");
+    };
+    if want.starts_with("refs/") {
+        return pushed == want;
+    }
+    let is_sha = want.len() >= 7 && want.len() <= 40 && want.chars().all(|c| c.is_ascii_hexdigit());
+    if is_sha {
+        // A pinned commit never moves.
+        return false;
+    }
+    let is_range = want.contains(|c: char| "^~<>=*| ,".contains(c)) || want.ends_with(".x");
+    if is_range {
+        return pushed.starts_with("refs/tags/");
+    }
+    pushed == format!("refs/heads/{want}") || pushed == format!("refs/tags/{want}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ref_matches;
+
+    #[test]
+    fn pushes_match_the_followed_ref_in_any_form() {
+        assert!(ref_matches(Some("main"), "refs/heads/main"));
+        assert!(!ref_matches(Some("main"), "refs/heads/feature"));
+        assert!(ref_matches(Some("v1.2.0"), "refs/tags/v1.2.0"));
+        assert!(ref_matches(
+            Some("refs/heads/release"),
+            "refs/heads/release"
+        ));
+        assert!(!ref_matches(Some("refs/heads/release"), "refs/heads/main"));
+        assert!(ref_matches(Some("^1.2"), "refs/tags/v1.3.0"));
+        assert!(!ref_matches(Some("^1.2"), "refs/heads/main"));
+        assert!(!ref_matches(Some("0123abcd0123abcd"), "refs/heads/main"));
+        assert!(ref_matches(None, "refs/heads/whatever"));
+        assert!(!ref_matches(None, "refs/tags/v1"));
+    }
+}
