@@ -269,7 +269,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
         return Ok(Ended::Unchanged);
     }
     let drifted: Vec<String> = plan.diffs().iter().map(|d| d.id.to_string()).collect();
-    if job.drift_only && !inputs_changed && app.policy.self_heal == SelfHeal::Report {
+    if reports_instead_of_applying(app.policy.self_heal, inputs_changed) {
         shared.set_drift(&app.name, drifted.clone());
         shared
             .event_app(
@@ -404,6 +404,14 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
     }
 }
 
+/// Whether a planned change is drift to report rather than apply: the app's policy says report,
+/// and its inputs are the ones already applied, so every difference is a live edit — whatever
+/// asked for the reconcile (drift, and also a poll's resync, which would otherwise undo the edit
+/// at the next poll). New inputs are applied: that is Git changing, not drift.
+fn reports_instead_of_applying(self_heal: SelfHeal, inputs_changed: bool) -> bool {
+    self_heal == SelfHeal::Report && !inputs_changed
+}
+
 /// Executes a plan with the daemon's hook timeout.
 async fn apply(
     shared: &Shared,
@@ -462,4 +470,18 @@ async fn rollback(
         .await;
     }
     Ok(Some(to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_only_app_is_not_healed_by_a_poll() {
+        // Unchanged inputs: drift and a poll's resync alike only report (a poll used to apply).
+        assert!(reports_instead_of_applying(SelfHeal::Report, false));
+        // A new commit is applied even under `report`.
+        assert!(!reports_instead_of_applying(SelfHeal::Report, true));
+        assert!(!reports_instead_of_applying(SelfHeal::Heal, false));
+    }
 }

@@ -225,7 +225,11 @@ impl Lab {
 
     /// Writes a daemon config listening on `port`; `extra` is appended verbatim (YAML).
     pub fn config(&self, name: &str, port: u16, poll: &str, extra: &str) -> PathBuf {
-        let path = self.dir.path().join(format!("{name}.yaml"));
+        // A directory of its own, as a mounted ConfigMap has: the daemon watches the directory
+        // for reloads, and the logs and caches written next to it would wake the watcher.
+        let conf_dir = self.dir.path().join(format!("conf-{name}"));
+        std::fs::create_dir_all(&conf_dir).expect("config dir");
+        let path = conf_dir.join("syncd.yaml");
         let text = format!(
             "apiVersion: syncd.io/v1alpha1\nkind: DaemonConfig\nrepo:\n  url: {repo}\n  ref: main\nenvironment: {env}\npollInterval: {poll}\npollJitter: 0s\ncacheDir: {cache}\nlisten: 127.0.0.1:{port}\nkubeconfig: {kc}\nwebhooks:\n  generic: {{secret: {{env: {SECRET_VAR}}}}}\nretry: {{initial: 1s, max: 5s}}\n{extra}",
             repo = self.repo().display(),
