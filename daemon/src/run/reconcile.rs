@@ -146,7 +146,8 @@ pub async fn reconcile(shared: Arc<Shared>, job: Job) -> Ended {
         shared.status.app(&app, |s| {
             s.last_result = Some(ended.word().to_owned());
             s.last_sync = Some(crate::history::now_rfc3339());
-            if !matches!(ended, Ended::Failed { .. }) {
+            // A rollback keeps the reason it wrote: the app runs an older revision than Git's.
+            if !matches!(ended, Ended::Failed { .. } | Ended::RolledBack { .. }) {
                 s.last_error = None;
                 s.failures = 0;
             }
@@ -354,7 +355,11 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
         return Err((key, fail(Phase::WaitingForHealth)(health.summary)));
     }
     match rollback(shared, env, &app.name, revision).await {
-        Ok(Some(to)) => {
+        Ok(Some(Restored {
+            to,
+            revision: restored,
+            commit: restored_commit,
+        })) => {
             let reason = health.summary;
             shared
                 .event_app_name(
@@ -377,12 +382,21 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
                 revision: to,
                 time: crate::history::now_rfc3339(),
             };
-            if let Err(e) = engine::write_pin(cluster, &env.state_namespace, &env.name, &pin).await
+            let pinned = match engine::write_pin(cluster, &env.state_namespace, &env.name, &pin)
+                .await
             {
-                tracing::warn!(app = %app.name, error = %e, "could not pin the rolled-back app");
-            }
+                Ok(()) => pin.from_commit,
+                Err(e) => {
+                    tracing::warn!(app = %app.name, error = %e, "could not pin the rolled-back app");
+                    None
+                }
+            };
+            // What runs now is the restored revision, recorded anew, from its own commit.
             shared.status.app(&app.name, |s| {
                 s.last_error = Some(format!("rolled back to revision {to}: {reason}"));
+                s.pinned_from = pinned;
+                s.revision = restored.or(s.revision);
+                s.commit = restored_commit;
             });
             Ok(Ended::RolledBack {
                 from: revision,
@@ -427,13 +441,23 @@ async fn apply(
         .map_err(|e| e.to_string())
 }
 
+/// What an automatic rollback restored.
+struct Restored {
+    /// The healthy revision re-applied.
+    to: u64,
+    /// The revision the rollback recorded.
+    revision: Option<u64>,
+    /// The commit of revision `to`.
+    commit: Option<String>,
+}
+
 /// Rolls env/app back to the newest healthy revision before `from`; `None` when there is none.
 async fn rollback(
     shared: &Shared,
     env: &ResolvedEnv,
     app: &str,
     from: Option<u64>,
-) -> Result<Option<u64>, String> {
+) -> Result<Option<Restored>, String> {
     let cluster = &shared.cluster;
     let revisions = engine::list_revisions(cluster, &env.state_namespace, &env.name, app)
         .await
@@ -453,6 +477,7 @@ async fn rollback(
     )
     .await
     .map_err(|e| e.to_string())?;
+    let commit = planned.provenance.commit.clone();
     let report = apply(shared, planned.plan, planned.provenance).await?;
     if !report.succeeded() {
         return Err(format!("{:?}", report.outcome()));
@@ -469,7 +494,11 @@ async fn rollback(
         )
         .await;
     }
-    Ok(Some(to))
+    Ok(Some(Restored {
+        to,
+        revision: report.revision.as_ref().map(|r| r.number),
+        commit,
+    }))
 }
 
 #[cfg(test)]

@@ -224,9 +224,10 @@ pub async fn failing_rollout_is_rolled_back_and_pinned() {
     lab.push(port, &fixed, &["apps/roll/manifests/web.yaml".into()])
         .await;
     let (fixed_after, app) = until(&mut daemon, Duration::from_secs(40), "good-2", |a| {
-        a["commit"] == fixed.as_str() && a["lastResult"] == "synced" && a["health"] == "healthy"
+        a["commit"] == fixed.as_str() && a["health"] == "healthy" && a["pinnedFrom"].is_null()
     })
     .await;
+    assert_eq!(image(&lab).await, "registry.invalid/web:good-2");
     let final_revisions = lab.revisions("roll").await;
 
     println!(
