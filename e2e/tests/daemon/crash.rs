@@ -1,8 +1,8 @@
 //! Crash consistency: 20 times — start the daemon, push a change to an app of ~30 ConfigMaps
 //! (5 added, 5 removed (the newest first), 5 modified), SIGKILL it at a random point 0–1.5 s
-//! after the push. Each kill is classified from the cluster right after it: the change not
-//! started, done, or caught mid-apply (live objects match neither commit, or the inventory
-//! disagrees with them). Then one last daemon runs to readiness, and the live objects must equal
+//! after the push. Each kill is classified from the cluster right after it: nothing changed
+//! since just before the push, the change done (live objects and inventory match the commit), or
+//! caught mid-apply (anything else). Then one last daemon runs to readiness, and the live objects must equal
 //! Git exactly (no orphans labelled for the app that Git no longer has), the inventory must list
 //! exactly them, and the history must decode with increasing numbers.
 //! `SYNCD_E2E_SEED` replays a run.
@@ -86,7 +86,6 @@ pub async fn sigkill_at_random_points_leaves_git_state() {
     for round in 0..ROUNDS {
         let mut daemon = lab.start(&format!("d{round}"), &config, port, &[]);
         daemon.wait_ok("/healthz", Duration::from_secs(30)).await;
-        let before = expected(&model);
         let previous = model.clone();
         // Remove the newest additions first: they are the objects a crash may have applied
         // without recording them.
@@ -111,6 +110,9 @@ pub async fn sigkill_at_random_points_leaves_git_state() {
             added_order.push(name);
         }
         write_model(&lab, &previous, &model);
+        // What the cluster showed just before the push (the restarted daemon may still be
+        // finishing the previous round's change).
+        let before = lab.owned("churn").await;
         let commit = lab.commit(&format!("round {round}"));
         lab.push(port, &commit, &["apps/churn/manifests".into()])
             .await;
@@ -126,7 +128,7 @@ pub async fn sigkill_at_random_points_leaves_git_state() {
             "done"
         } else if live == before {
             not_started += 1;
-            "before"
+            "untouched"
         } else {
             mid += 1;
             "MID"
@@ -164,7 +166,7 @@ pub async fn sigkill_at_random_points_leaves_git_state() {
         &lab.state_ns,
     ]);
     println!(
-        "  crash consistency (seed {seed}): {ROUNDS} SIGKILLs — {mid} mid-apply, {done} after the change completed, {not_started} before it started [{}]; final: {} objects live, {} in Git, orphans {orphans:?}, missing {missing:?}, wrong data {wrong:?}; inventory {} entries (matches: {}); revisions {numbers:?}",
+        "  crash consistency (seed {seed}): {ROUNDS} SIGKILLs — {mid} mid-apply, {done} after the change completed, {not_started} with nothing changed yet [{}]; final: {} objects live, {} in Git, orphans {orphans:?}, missing {missing:?}, wrong data {wrong:?}; inventory {} entries (matches: {}); revisions {numbers:?}",
         kills.join(" "),
         live.len(),
         want.len(),
