@@ -5,7 +5,8 @@
 //! Needs `SYNCD_E2E_KUBECONFIG`; skips with one line without it.
 //!
 //! `cargo build -p syncd --bin syncd && SYNCD_E2E_KUBECONFIG=... cargo bench -p syncd-e2e --bench daemon_steady`
-//! (`SYNCD_BIN` picks another binary; `SYNCD_BENCH_SECONDS` shortens the measurement.)
+//! (`SYNCD_BIN` picks another binary; `SYNCD_BENCH_SECONDS` shortens the measurement;
+//! `SYNCD_BENCH_LOG=<file>` keeps the daemon's log.)
 
 #[path = "../tests/daemon/harness.rs"]
 mod harness;
@@ -38,14 +39,23 @@ fn cpu_seconds(pid: u32) -> f64 {
     let rest = text.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // After ")": state is field 3 of the man page, so utime (14) and stime (15) are 11 and 12.
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // USER_HZ is 100 on Linux.
     (ticks(11) + ticks(12)) / 100.0
 }
 
 async fn live_count(lab: &Lab) -> usize {
     let lp = ListParams::default().labels(&format!("{LABEL_ENV}={}", lab.env));
-    lab.configmaps().list(&lp).await.map(|l| l.items.len()).unwrap_or(0)
+    lab.configmaps()
+        .list(&lp)
+        .await
+        .map(|l| l.items.len())
+        .unwrap_or(0)
 }
 
 async fn bench() {
@@ -97,7 +107,11 @@ async fn bench() {
     let wall = t0.elapsed().as_secs_f64();
     let (rss, peak) = memory(pid);
     let mean_rss = rss_samples.iter().sum::<f64>() / rss_samples.len().max(1) as f64;
-    let reconciles = daemon.log_text().matches("reconcile ended").count();
+    let log = daemon.log_text();
+    let reconciles = log.matches("reconcile ended").count();
+    if let Some(keep) = std::env::var_os("SYNCD_BENCH_LOG") {
+        let _ = std::fs::write(keep, &log);
+    }
     println!(
         "daemon steady state, {APPS} apps × {PER_APP} ConfigMaps = {} objects (pollInterval 30s, concurrency 4):",
         APPS * PER_APP

@@ -623,8 +623,14 @@ mod tests {
         let (kept, new) = (id("kept"), id("new"));
         let ahead = write_ahead(&previous, [(&kept, "v1"), (&new, "v1")].into_iter())
             .expect("a new object is written ahead");
-        assert_eq!(ahead.entries[&kept].hash, "h", "known entries keep their hash");
-        assert_eq!(ahead.entries[&new].hash, "", "a new one is not known to be applied");
+        assert_eq!(
+            ahead.entries[&kept].hash, "h",
+            "known entries keep their hash"
+        );
+        assert_eq!(
+            ahead.entries[&new].hash, "",
+            "a new one is not known to be applied"
+        );
         assert!(
             write_ahead(&previous, [(&kept, "v1")].into_iter()).is_none(),
             "nothing new, nothing to write"

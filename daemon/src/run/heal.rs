@@ -271,7 +271,11 @@ mod tests {
         // dropped, and healed only at the next poll, minutes later).
         assert_eq!(l.admit("web", t0 + s(1)), Admit::At(t0 + MIN_INTERVAL));
         assert_eq!(l.admit("web", t0 + s(2)), Admit::Scheduled);
-        assert_eq!(l.admit("db", t0 + s(2)), Admit::Now, "apps are limited apart");
+        assert_eq!(
+            l.admit("db", t0 + s(2)),
+            Admit::Now,
+            "apps are limited apart"
+        );
         l.fired("web", t0 + MIN_INTERVAL);
         assert_eq!(
             l.admit("web", t0 + s(6)),

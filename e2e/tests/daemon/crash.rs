@@ -175,7 +175,10 @@ pub async fn sigkill_at_random_points_leaves_git_state() {
     );
     drop(daemon);
     assert!(orphans.is_empty(), "orphans: {orphans:?}");
-    assert!(missing.is_empty() && wrong.is_empty(), "{missing:?} {wrong:?}");
+    assert!(
+        missing.is_empty() && wrong.is_empty(),
+        "{missing:?} {wrong:?}"
+    );
     assert_eq!(
         inventory,
         want.keys().cloned().collect::<Vec<_>>(),

@@ -161,7 +161,12 @@ impl Lab {
     /// Runs git in the repo; panics on failure; returns stdout.
     pub fn git(&self, args: &[&str]) -> String {
         let out = Command::new("git")
-            .args(["-c", "user.name=syncd-e2e", "-c", "user.email=e2e@syncd.invalid"])
+            .args([
+                "-c",
+                "user.name=syncd-e2e",
+                "-c",
+                "user.email=e2e@syncd.invalid",
+            ])
             .args(["-c", "commit.gpgsign=false"])
             .args(args)
             .current_dir(self.repo())
@@ -259,7 +264,10 @@ impl Lab {
     pub async fn push(&self, port: u16, commit: &str, paths: &[String]) -> u16 {
         let body = serde_json::json!({"ref": "refs/heads/main", "after": commit, "paths": paths})
             .to_string();
-        let signature = format!("sha256={}", hmac_sha256_hex(self.secret.as_bytes(), body.as_bytes()));
+        let signature = format!(
+            "sha256={}",
+            hmac_sha256_hex(self.secret.as_bytes(), body.as_bytes())
+        );
         let n = self
             .deliveries
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -534,7 +542,11 @@ impl Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         if std::thread::panicking() && self.child.is_some() {
-            eprintln!("--- {} log (last 40 lines) ---\n{}", self.name, self.log_tail(40));
+            eprintln!(
+                "--- {} log (last 40 lines) ---\n{}",
+                self.name,
+                self.log_tail(40)
+            );
         }
         self.kill9();
     }
@@ -573,7 +585,14 @@ pub async fn http(
     let chunked = head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked");
-    Ok((status, if chunked { dechunk(rest) } else { rest.to_owned() }))
+    Ok((
+        status,
+        if chunked {
+            dechunk(rest)
+        } else {
+            rest.to_owned()
+        },
+    ))
 }
 
 fn dechunk(mut rest: &str) -> String {
@@ -623,7 +642,9 @@ pub fn metric(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
 
 /// A ConfigMap manifest with one key.
 pub fn configmap(name: &str, value: &str) -> String {
-    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  key: \"{value}\"\n")
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  key: \"{value}\"\n"
+    )
 }
 
 /// A ClusterIP Service manifest.

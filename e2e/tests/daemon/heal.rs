@@ -128,10 +128,16 @@ pub async fn self_heal_and_report_only() {
             .unwrap_or_else(|| "NEVER".into()),
         reported.as_ref().map(|(_, o)| o.clone()).unwrap_or_default(),
     );
-    assert!(first.is_some_and(|d| d < Duration::from_secs(2)), "first heal {first:?}");
+    assert!(
+        first.is_some_and(|d| d < Duration::from_secs(2)),
+        "first heal {first:?}"
+    );
     // Deferred to the end of the 5s interval at most, never left for a poll.
     let deferred = Duration::from_secs(7);
-    assert!(second.is_some_and(|d| d < deferred), "second heal {second:?}");
+    assert!(
+        second.is_some_and(|d| d < deferred),
+        "second heal {second:?}"
+    );
     assert!(third.is_some_and(|d| d < deferred), "third heal {third:?}");
     assert!(drift_lines >= 2, "the heals came from the drift watcher");
     assert!(reported.is_some(), "report-only drift shows in the status");

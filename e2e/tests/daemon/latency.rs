@@ -28,7 +28,11 @@ pub async fn push_latency() {
     let config = lab.config("d", port, "10m", "");
     let mut daemon = lab.start("d", &config, port, &[]);
     let first = daemon.ready(Duration::from_secs(60)).await;
-    assert_eq!(lab.owned("web").await.len(), 20, "first sync made 20 objects");
+    assert_eq!(
+        lab.owned("web").await.len(),
+        20,
+        "first sync made 20 objects"
+    );
 
     let cms = lab.configmaps();
     let mut latencies = Vec::new();

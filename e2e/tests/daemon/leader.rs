@@ -35,7 +35,11 @@ async fn at_value(lab: &Lab, value: &str) -> usize {
         .items
         .iter()
         .filter(|c| {
-            c.data.as_ref().and_then(|d| d.get("key")).map(String::as_str) == Some(value)
+            c.data
+                .as_ref()
+                .and_then(|d| d.get("key"))
+                .map(String::as_str)
+                == Some(value)
         })
         .count()
 }
@@ -64,7 +68,7 @@ pub async fn leader_killed_mid_sync_is_replaced() {
         lab.config("a", ports[0], "10m", &election),
         lab.config("b", ports[1], "10m", &election),
     ];
-    let mut daemons = vec![
+    let mut daemons = [
         lab.start("a", &configs[0], ports[0], &[("POD_NAME", "dm-a")]),
         lab.start("b", &configs[1], ports[1], &[("POD_NAME", "dm-b")]),
     ];
@@ -169,7 +173,12 @@ pub async fn leader_killed_mid_sync_is_replaced() {
     let numbers: Vec<u64> = revisions.iter().map(|r| r.number).collect();
     let commits: Vec<String> = revisions
         .iter()
-        .map(|r| r.commit.as_deref().map(|c| c[..7].to_owned()).unwrap_or_default())
+        .map(|r| {
+            r.commit
+                .as_deref()
+                .map(|c| c[..7].to_owned())
+                .unwrap_or_default()
+        })
         .collect();
     println!(
         "  leader election: leader {} elected in {}; killed -9 with {at_kill}/{OBJECTS} objects changed; {} led after {} and all {finished}/{OBJECTS} converged {} after the kill; lease holder {holder}; {samples} samples, {both} with two leaders; managers {managers:?}; revisions {numbers:?} commits {commits:?}",

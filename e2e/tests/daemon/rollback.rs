@@ -134,9 +134,12 @@ pub async fn failing_rollout_is_rolled_back_and_pinned() {
     let config = lab.config("d", port, &format!("{POLL_SECS}s"), "");
     let mut daemon = lab.start("d", &config, port, &[]);
     daemon.ready(Duration::from_secs(60)).await;
-    let (_, first) = until(&mut daemon, Duration::from_secs(30), "revision 1 healthy", |a| {
-        a["lastResult"] == "synced" && a["health"] == "healthy"
-    })
+    let (_, first) = until(
+        &mut daemon,
+        Duration::from_secs(30),
+        "revision 1 healthy",
+        |a| a["lastResult"] == "synced" && a["health"] == "healthy",
+    )
     .await;
     assert_eq!(first["revision"], 1, "{first}");
 
@@ -241,7 +244,10 @@ pub async fn failing_rollout_is_rolled_back_and_pinned() {
         history_summary(&final_revisions),
     );
     assert!(app["pinnedFrom"].is_null(), "{app}");
-    assert!(saw_bad_again.is_some(), "resume re-applies the pinned commit");
+    assert!(
+        saw_bad_again.is_some(),
+        "resume re-applies the pinned commit"
+    );
     assert!(repinned.is_some(), "and rolls it back and pins it again");
     assert_eq!(image_resumed, "registry.invalid/web:good-1");
     let numbers: Vec<u64> = final_revisions.iter().map(|r| r.number).collect();
