@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use syncd::cluster::{Cluster, ConnectOptions, RequestKind};
+use syncd::diff::{render_object_diff, Style};
 use syncd::engine::{
     capabilities, execute, plan_rendered, plan_removal, plan_rollback_to, read_release,
     removed_apps, AppPlan, ClusterLookup, Provenance, PruneOverrides, SyncReport, Target,
@@ -89,9 +90,12 @@ fn cases() -> Vec<Case> {
                 json!(2),
             ),
             note: "client as a Job, training code from a git daemon pinned by commit \
-                   (source.git.repository/revision injected); no env presets in the chart",
+                   (source.git.repository/revision injected); no env presets in the chart; \
+                   chart copy patched: the client Job gets manualSelector: true and \
+                   restartPolicy: OnFailure (as published, client.useJob renders a Job every \
+                   API server refuses: a hand-written selector and the default restartPolicy)",
             code_source: true,
-            patch: None,
+            patch: Some(patch_deepspeed_client_job),
         },
         Case {
             seed: "deltallm",
@@ -298,6 +302,43 @@ fn patch_determined_priority_classes(chart: &Path) -> Result<(), String> {
         ));
     }
     std::fs::write(&path, patched).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// With `client.useJob`, the DeepSpeed chart renders its client Job with the Deployment's
+/// `selector` and without a `restartPolicy`; the API server refuses both ("`selector` not
+/// auto-generated", "restartPolicy: Required value"). The copy declares the selector manual and
+/// restarts the client on failure, for the Job only.
+fn patch_deepspeed_client_job(chart: &Path) -> Result<(), String> {
+    replace_in(
+        &chart.join("templates/client/client-dep-job.yaml"),
+        &[
+            (
+                "  {{- if .Values.client.useJob }}\n  backoffLimit:",
+                "  {{- if .Values.client.useJob }}\n  manualSelector: true\n  backoffLimit:",
+            ),
+            (
+                "      serviceAccountName: {{ template \"deepspeed.v0.client.serviceAccountName\" . }}",
+                "      {{- if .Values.client.useJob }}\n      restartPolicy: OnFailure\n      {{- end }}\n      serviceAccountName: {{ template \"deepspeed.v0.client.serviceAccountName\" . }}",
+            ),
+        ],
+    )
+}
+
+/// Replaces each `(from, to)` once in the file; a `from` that is not there exactly once is an
+/// error (the chart changed and the patch no longer applies).
+fn replace_in(path: &Path, edits: &[(&str, &str)]) -> Result<(), String> {
+    let mut text =
+        std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    for (from, to) in edits {
+        if text.matches(from).count() != 1 {
+            return Err(format!(
+                "{}: patch does not apply (chart changed?): {from:?}",
+                path.display()
+            ));
+        }
+        text = text.replacen(from, to, 1);
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,6 +558,15 @@ fn merged(base: &Value, over: &Value) -> Value {
     }
 }
 
+/// The plain-text diff of a plan, as `syncd diff` prints it (Secret values masked).
+fn diff_text(plan: &AppPlan) -> String {
+    plan.diffs()
+        .iter()
+        .filter(|d| d.is_change())
+        .map(|d| render_object_diff(d, Style::Plain))
+        .collect()
+}
+
 /// `Kind name` of every object a plan would change (creates, updates, recreates, prunes).
 fn changed_objects(plan: &AppPlan) -> BTreeSet<String> {
     plan.diffs()
@@ -663,6 +713,8 @@ struct Row {
     objects: usize,
     cells: Vec<Result<String, String>>,
     details: Vec<String>,
+    /// Wall time of each step run.
+    step_times: Vec<Duration>,
     time: Duration,
 }
 
@@ -683,6 +735,7 @@ async fn run_case(kubeconfig: PathBuf, corpus: PathBuf, case: Case) -> Row {
         objects: 0,
         cells: Vec::new(),
         details: Vec::new(),
+        step_times: Vec::new(),
         time: Duration::ZERO,
     };
     let mut created = Vec::new();
@@ -755,17 +808,28 @@ async fn steps(
 
 impl Run<'_> {
     async fn all(&mut self, row: &mut Row) -> Result<(), String> {
+        let mut t = Instant::now();
+        let mut lap = |row: &mut Row| {
+            row.step_times.push(t.elapsed());
+            t = Instant::now();
+        };
         let cell = self.first_sync(row).await;
+        lap(row);
         record(row, cell)?;
         let cell = self.diff_clean().await;
+        lap(row);
         record(row, cell)?;
         let cell = self.second_sync().await;
+        lap(row);
         record(row, cell)?;
         let cell = self.overlay_change().await;
+        lap(row);
         record(row, cell)?;
         let cell = self.rollback().await;
+        lap(row);
         record(row, cell)?;
         let cell = self.remove().await;
+        lap(row);
         record(row, cell)
     }
 
@@ -818,6 +882,7 @@ impl Run<'_> {
         let (plan, _) = self.d.plan().await?;
         let changed = changed_objects(&plan);
         if plan.has_changes() || !changed.is_empty() {
+            self.details.push(diff_text(&plan));
             return Err(format!("plan not clean: {}", list(&changed)));
         }
         Ok("clean".to_string())
@@ -1150,6 +1215,13 @@ fn main() {
         for d in &r.details {
             println!("{d}");
         }
+        let times: Vec<String> = r
+            .step_times
+            .iter()
+            .zip(STEPS)
+            .map(|(t, step)| format!("{step} {:.1}s", t.as_secs_f64()))
+            .collect();
+        println!("{}/{} step times: {}", r.seed, r.env, times.join(", "));
     }
     let failed = rows
         .iter()
