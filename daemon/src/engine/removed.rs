@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use crate::cluster::{Cluster, ResourceInfo};
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, InventoryError};
 use crate::object::LABEL_APP;
 
 use super::error::{at, EngineError};
@@ -29,14 +29,16 @@ pub async fn removed_apps(
         .await
         .map_err(at(format!("listing inventories of {env} in {state_ns}")))?;
     unlisted_with_objects(&inventories, listed)
+        .map_err(|(name, source)| EngineError::InventoryUnreadable { name, source })
 }
 
 /// The pure choice behind [`removed_apps`]: inventories that still hold objects, of apps not
-/// listed. An unreadable inventory is an error, not "nothing to prune" (fail closed).
+/// listed. An unreadable inventory is an error (its ConfigMap name and why), not "nothing to
+/// prune": fail closed.
 fn unlisted_with_objects(
     inventories: &[Value],
     listed: &[String],
-) -> Result<Vec<String>, EngineError> {
+) -> Result<Vec<String>, (String, InventoryError)> {
     let mut out = BTreeSet::new();
     for cm in inventories {
         let Some(app) = cm["metadata"]["labels"][LABEL_APP].as_str() else {
@@ -46,10 +48,8 @@ fn unlisted_with_objects(
             continue;
         }
         let inventory = Inventory::from_configmap(cm).map_err(|source| {
-            EngineError::InventoryUnreadable {
-                name: cm["metadata"]["name"].as_str().unwrap_or_default().into(),
-                source,
-            }
+            let name = cm["metadata"]["name"].as_str().unwrap_or_default();
+            (name.to_string(), source)
         })?;
         if !inventory.entries.is_empty() {
             out.insert(app.to_string());
@@ -137,16 +137,18 @@ mod tests {
             unlisted_with_objects(&inventories, &listed).unwrap(),
             ["gone"]
         );
-        assert!(unlisted_with_objects(&inventories, &["kept".into(), "gone".into()])
-            .unwrap()
-            .is_empty());
+        assert!(
+            unlisted_with_objects(&inventories, &["kept".into(), "gone".into()])
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn unreadable_inventory_of_a_removed_app_is_an_error() {
         let mut cm = inventory("gone", &["b"]);
         cm["data"]["inventory.json"] = Value::String("{not json".into());
-        let err = unlisted_with_objects(&[cm], &[]).unwrap_err().to_string();
-        assert!(err.contains("syncd-inventory-dev-gone"), "{err}");
+        let (name, _) = unlisted_with_objects(&[cm], &[]).unwrap_err();
+        assert_eq!(name, "syncd-inventory-dev-gone");
     }
 }

@@ -317,7 +317,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         write(root, "apps/ds/app.yaml", "apiVersion: syncd.io/v1alpha1\nkind: App\nmetadata:\n  name: ds\nspec:\n  source:\n    helm:\n      chart: chart\n");
-        write(root, "apps/ds/chart/Chart.yaml", "apiVersion: v2\nname: ds\nversion: 0.1.0\n");
+        write(
+            root,
+            "apps/ds/chart/Chart.yaml",
+            "apiVersion: v2\nname: ds\nversion: 0.1.0\n",
+        );
         write(
             root,
             "apps/ds/chart/templates/secret.yaml",
@@ -329,7 +333,10 @@ mod tests {
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: user\n  annotations:\n    checksum/key: {{ include (print $.Template.BasePath \"/secret.yaml\") . | sha256sum }}\n",
         );
         write(root, "environments/dev.yaml", "apiVersion: syncd.io/v1alpha1\nkind: Environment\nmetadata:\n  name: dev\nspec:\n  namespace: ml\n  apps:\n    - name: ds\n");
-        let env = syncd_config::Repo::load(root).unwrap().resolve("dev").unwrap();
+        let env = syncd_config::Repo::load(root)
+            .unwrap()
+            .resolve("dev")
+            .unwrap();
         let app = &env.apps[0];
         let sources = AppSources::local(app);
         let render = |host: &dyn Host, release: Release| {

@@ -128,9 +128,9 @@ fn as_stored(obj: &Json) -> Json {
     use base64::Engine;
     let mut out = obj.clone();
     if obj["kind"] == "Secret" && obj["apiVersion"] == "v1" {
-        if let Some(Json::Object(string_data)) = out.as_object_mut().and_then(|o| {
-            o.remove("stringData")
-        }) {
+        if let Some(Json::Object(string_data)) =
+            out.as_object_mut().and_then(|o| o.remove("stringData"))
+        {
             let data = out
                 .as_object_mut()
                 .expect("a Secret is an object")
@@ -190,7 +190,9 @@ mod tests {
         let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "live"}});
         let host = OneLive(live);
         let rec = Recording::new(&host);
-        assert!(!matches!(rec.lookup("v1", "ConfigMap", "ns", "live").unwrap(), Value::Map(m) if m.borrow().is_empty()));
+        assert!(
+            !matches!(rec.lookup("v1", "ConfigMap", "ns", "live").unwrap(), Value::Map(m) if m.borrow().is_empty())
+        );
         rec.lookup("v1", "Secret", "ns", "ssh-key").unwrap();
         rec.lookup("v1", "Secret", "ns", "elsewhere").unwrap();
         rec.lookup("v1", "Secret", "ns", "").unwrap();
@@ -208,11 +210,23 @@ mod tests {
             .lookup("v1", "Secret", "ns", "ssh-key")
             .unwrap()
             .to_json();
-        assert_eq!(secret["data"]["id_rsa"], "S0VZ", "stored as the server stores it");
+        assert_eq!(
+            secret["data"]["id_rsa"], "S0VZ",
+            "stored as the server stores it"
+        );
         assert!(secret.get("stringData").is_none());
-        let other = seeded.lookup("v1", "ConfigMap", "ns", "live").unwrap().to_json();
-        assert_eq!(other["metadata"]["name"], "live", "the rest still comes from the cluster");
-        let missing = seeded.lookup("v1", "Secret", "ns", "elsewhere").unwrap().to_json();
+        let other = seeded
+            .lookup("v1", "ConfigMap", "ns", "live")
+            .unwrap()
+            .to_json();
+        assert_eq!(
+            other["metadata"]["name"], "live",
+            "the rest still comes from the cluster"
+        );
+        let missing = seeded
+            .lookup("v1", "Secret", "ns", "elsewhere")
+            .unwrap()
+            .to_json();
         assert_eq!(missing, json!({}));
     }
 
