@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use syncd::cluster::{Cluster, ConnectOptions, RequestKind};
 use syncd::diff::{render_object_diff, Style};
 use syncd::engine::{
-    capabilities, execute, plan_removal, plan_rendered, plan_rollback_to, read_release,
+    capabilities, execute, list_revisions, plan_rendered, plan_rollback_to, read_release,
     removed_apps, AppPlan, ClusterLookup, Provenance, PruneOverrides, SyncReport, Target,
 };
 use syncd::object::ObjectId;
@@ -330,6 +330,7 @@ fn replace_in(path: &Path, edits: &[(&str, &str)]) -> Result<(), String> {
 
 /// One case's GitOps repo, namespace and connection.
 struct Deployment {
+    kubeconfig: PathBuf,
     cluster: Cluster,
     repo: tempfile::TempDir,
     cache: tempfile::TempDir,
@@ -368,6 +369,7 @@ impl Deployment {
             patch(&chart)?;
         }
         Ok(Deployment {
+            kubeconfig: kubeconfig.to_path_buf(),
             cluster,
             repo,
             cache,
@@ -405,7 +407,7 @@ impl Deployment {
         self.write(
             &format!("environments/{}.yaml", self.env),
             &format!(
-                "apiVersion: syncd.io/v1alpha1\nkind: Environment\nmetadata:\n  name: {env}\nspec:\n  namespace: {ns}\n  stateNamespace: {ns}\n  labels:\n    e2e.syncd.io/suite: seeds\n{apps}",
+                "apiVersion: syncd.io/v1alpha1\nkind: Environment\nmetadata:\n  name: {env}\nspec:\n  namespace: {ns}\n  stateNamespace: {ns}\n  labels:\n    e2e.syncd.io/suite: seeds\n  # Step 6 removes the app: all of it goes, over the default budget of 50%.\n  syncPolicy:\n    pruneBudget:\n      maxPercent: 100\n{apps}",
                 env = self.env,
                 ns = self.ns
             ),
@@ -1009,41 +1011,23 @@ impl Run<'_> {
         Ok(format!("ok, to r{number}"))
     }
 
-    /// (6) Removing the app from the environment prunes everything it owns.
+    /// (6) Removing the app from the environment prunes everything it owns: the environment
+    /// file no longer lists it, and `syncd sync` (the CLI command itself) finds it by its
+    /// inventory and prunes it.
     async fn remove(&mut self) -> Result<String, String> {
         let d = self.d;
         d.write_env(None)?;
-        let repo = syncd_config::Repo::load(d.repo.path()).map_err(|e| e.to_string())?;
-        let env = repo.resolve(&d.env).map_err(|e| e.to_string())?;
-        let listed: Vec<String> = env.apps.iter().map(|a| a.name.clone()).collect();
-        let removed = removed_apps(&d.cluster, &env.state_namespace, &env.name, &listed)
-            .await
-            .map_err(|e| e.to_string())?;
-        if removed != [d.app.clone()] {
-            return Err(format!("removed apps found: {removed:?}"));
-        }
-        // As `syncd sync --allow-prune-over-budget` would: removing a whole app is over any
-        // budget short of 100%.
-        let plan = plan_removal(
-            &d.cluster,
-            &env.state_namespace,
-            &env.name,
-            &d.app,
-            PruneOverrides {
-                allow_empty: false,
-                allow_over_budget: true,
-            },
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        let report = d.execute(plan, Provenance::default()).await?;
-        check_report(&report)?;
-        if report.counts.pruned != self.created.len() {
-            return Err(format!(
-                "{} of {} objects pruned",
-                report.counts.pruned,
-                self.created.len()
-            ));
+        let sync = syncd::cli::Cli {
+            verbose: 0,
+            command: syncd::cli::Command::Sync(syncd::cli::SyncArgs::new(
+                d.repo.path(),
+                &d.env,
+                &d.kubeconfig,
+            )),
+        };
+        let code = syncd::cli::run(sync).await.map_err(|e| e.to_string())?;
+        if code != 0 {
+            return Err(format!("syncd sync exited {code}"));
         }
         let mut remaining = Vec::new();
         for (id, api_version) in &self.created {
@@ -1065,15 +1049,24 @@ impl Run<'_> {
         if !remaining.is_empty() {
             return Err(format!("still live: {}", remaining.join(", ")));
         }
-        let again = removed_apps(&d.cluster, &env.state_namespace, &env.name, &listed)
+        // The removal is recorded like any sync, and leaves nothing for the next one to do.
+        let revisions = list_revisions(&d.cluster, &d.ns, &d.env, &d.app)
             .await
             .map_err(|e| e.to_string())?;
-        if !again.is_empty() {
+        let pruned = revisions.last().map(|(r, _)| r.counts.pruned);
+        if pruned != Some(self.created.len()) {
             return Err(format!(
-                "still listed as removed after the prune: {again:?}"
+                "last revision records {pruned:?} pruned, want {}",
+                self.created.len()
             ));
         }
-        Ok(format!("ok, {} gone", report.counts.pruned))
+        let left = removed_apps(&d.cluster, &d.ns, &d.env, &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        if !left.is_empty() {
+            return Err(format!("still listed as removed after the prune: {left:?}"));
+        }
+        Ok(format!("ok, {} gone", self.created.len()))
     }
 }
 
