@@ -329,7 +329,7 @@ fn replace_in(path: &Path, edits: &[(&str, &str)]) -> Result<(), String> {
 // Driving syncd: the library calls `syncd sync`, `diff`, `rollback` make
 
 /// One case's GitOps repo, namespace and connection.
-struct Deployment {
+struct SeedLab {
     kubeconfig: PathBuf,
     cluster: Cluster,
     repo: tempfile::TempDir,
@@ -340,8 +340,8 @@ struct Deployment {
     ns: String,
 }
 
-impl Deployment {
-    async fn new(kubeconfig: &Path, case: &Case, corpus: &Path) -> Result<Deployment, String> {
+impl SeedLab {
+    async fn new(kubeconfig: &Path, case: &Case, corpus: &Path) -> Result<SeedLab, String> {
         let cluster = Cluster::connect(&ConnectOptions {
             kubeconfig: Some(kubeconfig.to_path_buf()),
             context: None,
@@ -368,7 +368,7 @@ impl Deployment {
         if let Some(patch) = case.patch {
             patch(&chart)?;
         }
-        Ok(Deployment {
+        Ok(SeedLab {
             kubeconfig: kubeconfig.to_path_buf(),
             cluster,
             repo,
@@ -730,7 +730,7 @@ async fn run_case(kubeconfig: PathBuf, corpus: PathBuf, case: Case) -> Row {
         time: Duration::ZERO,
     };
     let mut created = Vec::new();
-    match Deployment::new(&kubeconfig, &case, &corpus).await {
+    match SeedLab::new(&kubeconfig, &case, &corpus).await {
         Err(e) => row.details.push(format!("setup failed: {e}")),
         Ok(d) => {
             let outcome = steps(&d, &case, &mut row, &mut created).await;
@@ -746,7 +746,7 @@ async fn run_case(kubeconfig: PathBuf, corpus: PathBuf, case: Case) -> Row {
 
 /// What the steps of one case share.
 struct Run<'a> {
-    d: &'a Deployment,
+    d: &'a SeedLab,
     case: &'a Case,
     /// Every object of the first sync, with its apiVersion.
     created: Vec<(ObjectId, String)>,
@@ -758,7 +758,7 @@ struct Run<'a> {
 /// Runs the six steps in order, each recorded in `row`; stops at the first failure (the later
 /// cells stay unreached).
 async fn steps(
-    d: &Deployment,
+    d: &SeedLab,
     case: &Case,
     row: &mut Row,
     created: &mut Vec<(ObjectId, String)>,
