@@ -396,6 +396,19 @@ async fn execute_inner(
             return Ok(report);
         }
     }
+    // Write-ahead: objects about to be created are in the inventory before they exist. Without
+    // it a crash between their apply and the inventory write below leaves objects syncd applied
+    // but does not track, and once Git drops them no sync ever prunes them.
+    let ahead = write_ahead(
+        &plan.previous,
+        plan.planned
+            .iter()
+            .map(|p| (&p.pair.desired.id, p.pair.desired.api_version.as_str())),
+    );
+    if let Some(ahead) = ahead {
+        state::ensure_namespace(cluster, &t.state_namespace).await?;
+        state::write_inventory(cluster, &t.state_namespace, &t.env, &t.app, &ahead).await?;
+    }
     let applied = apply_all(
         cluster,
         &mut plan.planned,
@@ -459,6 +472,29 @@ async fn execute_inner(
         report.revision = Some(recorded);
     }
     Ok(report)
+}
+
+/// The inventory to record before applying: `previous` plus every desired object it lacks
+/// (with an empty hash: never applied as far as syncd knows); `None` when it lacks none.
+fn write_ahead<'a>(
+    previous: &Inventory,
+    desired: impl Iterator<Item = (&'a ObjectId, &'a str)>,
+) -> Option<Inventory> {
+    let mut inv = previous.clone();
+    let mut added = false;
+    for (id, api_version) in desired {
+        if !inv.entries.contains_key(id) {
+            inv.entries.insert(
+                id.clone(),
+                Entry {
+                    api_version: api_version.to_owned(),
+                    hash: String::new(),
+                },
+            );
+            added = true;
+        }
+    }
+    added.then_some(inv)
 }
 
 /// The inventory after a sync: every desired object (with its hash once applied), plus objects
@@ -568,5 +604,32 @@ pub fn outcome_word(o: &Outcome) -> &'static str {
     match o {
         Outcome::Succeeded => "succeeded",
         Outcome::Failed { .. } => "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_about_to_be_created_are_recorded_before_the_apply() {
+        let id = |n: &str| ObjectId::new("v1", "ConfigMap", Some("ns"), n);
+        let mut previous = Inventory::default();
+        previous.entries.insert(
+            id("kept"),
+            Entry {
+                api_version: "v1".into(),
+                hash: "h".into(),
+            },
+        );
+        let (kept, new) = (id("kept"), id("new"));
+        let ahead = write_ahead(&previous, [(&kept, "v1"), (&new, "v1")].into_iter())
+            .expect("a new object is written ahead");
+        assert_eq!(ahead.entries[&kept].hash, "h", "known entries keep their hash");
+        assert_eq!(ahead.entries[&new].hash, "", "a new one is not known to be applied");
+        assert!(
+            write_ahead(&previous, [(&kept, "v1")].into_iter()).is_none(),
+            "nothing new, nothing to write"
+        );
     }
 }

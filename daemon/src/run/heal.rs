@@ -3,7 +3,7 @@
 //! whose live object no longer holds what Git says — or a delete of an object Git still wants —
 //! becomes a drift trigger for the owning app; the reconcile then heals or reports it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,8 @@ use crate::normalize::{covers, desired_for_compare};
 use crate::object::{ObjectId, LABEL_ENV};
 
 /// One app is sent at most one drift trigger per this interval, so a controller fighting syncd
-/// over a field cannot drive a hot loop.
+/// over a field cannot drive a hot loop. Drift seen inside the interval is sent when it ends,
+/// never dropped (Argo CD delays a repeated self-heal the same way).
 const MIN_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Desired objects by id: owning app and the object as the server would store it.
@@ -34,8 +35,51 @@ pub struct Healer {
     env: String,
     sender: mpsc::Sender<Trigger>,
     index: Arc<RwLock<Index>>,
-    last_sent: Arc<Mutex<HashMap<String, Instant>>>,
+    limiter: Arc<Mutex<Limiter>>,
     watchers: HashMap<(String, String), JoinHandle<()>>,
+}
+
+/// What the limiter says about a drift of one app.
+#[derive(Debug, PartialEq, Eq)]
+enum Admit {
+    /// Send the trigger now.
+    Now,
+    /// Send it at this instant (the first drift inside the interval).
+    At(Instant),
+    /// A trigger is already scheduled for this app; it covers this drift too, since the
+    /// reconcile it causes plans every object of the app.
+    Scheduled,
+}
+
+/// Per-app rate limit of drift triggers: one per [`MIN_INTERVAL`], later ones deferred.
+#[derive(Debug, Default)]
+struct Limiter {
+    last: HashMap<String, Instant>,
+    scheduled: HashSet<String>,
+}
+
+impl Limiter {
+    fn admit(&mut self, app: &str, now: Instant) -> Admit {
+        if self.scheduled.contains(app) {
+            return Admit::Scheduled;
+        }
+        match self.last.get(app) {
+            Some(t) if now.duration_since(*t) < MIN_INTERVAL => {
+                self.scheduled.insert(app.to_owned());
+                Admit::At(*t + MIN_INTERVAL)
+            }
+            _ => {
+                self.last.insert(app.to_owned(), now);
+                Admit::Now
+            }
+        }
+    }
+
+    /// A scheduled trigger was sent at `now`.
+    fn fired(&mut self, app: &str, now: Instant) {
+        self.scheduled.remove(app);
+        self.last.insert(app.to_owned(), now);
+    }
 }
 
 impl Healer {
@@ -46,7 +90,7 @@ impl Healer {
             env,
             sender,
             index: Arc::new(RwLock::new(HashMap::new())),
-            last_sent: Arc::new(Mutex::new(HashMap::new())),
+            limiter: Arc::new(Mutex::new(Limiter::default())),
             watchers: HashMap::new(),
         }
     }
@@ -109,7 +153,7 @@ impl Healer {
         let config = watcher::Config::default().labels(&format!("{LABEL_ENV}={}", self.env));
         let task = WatchTask {
             index: self.index.clone(),
-            last_sent: self.last_sent.clone(),
+            limiter: self.limiter.clone(),
             sender: self.sender.clone(),
             api_version,
         };
@@ -134,7 +178,7 @@ impl Drop for Healer {
 
 struct WatchTask {
     index: Arc<RwLock<Index>>,
-    last_sent: Arc<Mutex<HashMap<String, Instant>>>,
+    limiter: Arc<Mutex<Limiter>>,
     sender: mpsc::Sender<Trigger>,
     api_version: String,
 }
@@ -181,24 +225,60 @@ impl WatchTask {
             drifted.then(|| app.clone())
         };
         let Some(app) = verdict else { return };
-        {
-            let mut last = match self.last_sent.lock() {
+        let admit = {
+            let mut limiter = match self.limiter.lock() {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
             };
-            let now = Instant::now();
-            if last
-                .get(&app)
-                .is_some_and(|t| now.duration_since(*t) < MIN_INTERVAL)
-            {
-                return;
-            }
-            last.insert(app.clone(), now);
-        }
+            limiter.admit(&app, Instant::now())
+        };
         tracing::info!(app = %app, object = %id, deleted, "drift");
-        let _ = self.sender.try_send(Trigger::new(TriggerReason::Drift {
-            app,
+        let trigger = Trigger::new(TriggerReason::Drift {
+            app: app.clone(),
             object: id.to_string(),
-        }));
+        });
+        match admit {
+            Admit::Now => {
+                let _ = self.sender.try_send(trigger);
+            }
+            Admit::Scheduled => {}
+            Admit::At(at) => {
+                let (limiter, sender) = (self.limiter.clone(), self.sender.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+                    match limiter.lock() {
+                        Ok(mut g) => g.fired(&app, Instant::now()),
+                        Err(p) => p.into_inner().fired(&app, Instant::now()),
+                    }
+                    let _ = sender.try_send(trigger);
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drift_inside_the_interval_is_deferred_not_dropped() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut l = Limiter::default();
+        assert_eq!(l.admit("web", t0), Admit::Now);
+        // A second edit right after the first heal: sent when the interval ends (it was
+        // dropped, and healed only at the next poll, minutes later).
+        assert_eq!(l.admit("web", t0 + s(1)), Admit::At(t0 + MIN_INTERVAL));
+        assert_eq!(l.admit("web", t0 + s(2)), Admit::Scheduled);
+        assert_eq!(l.admit("db", t0 + s(2)), Admit::Now, "apps are limited apart");
+        l.fired("web", t0 + MIN_INTERVAL);
+        assert_eq!(
+            l.admit("web", t0 + s(6)),
+            Admit::At(t0 + MIN_INTERVAL + MIN_INTERVAL),
+            "still at most one per interval"
+        );
+        l.fired("web", t0 + s(10));
+        assert_eq!(l.admit("web", t0 + s(16)), Admit::Now);
     }
 }

@@ -146,7 +146,8 @@ pub async fn reconcile(shared: Arc<Shared>, job: Job) -> Ended {
         shared.status.app(&app, |s| {
             s.last_result = Some(ended.word().to_owned());
             s.last_sync = Some(crate::history::now_rfc3339());
-            if !matches!(ended, Ended::Failed { .. }) {
+            // A rollback keeps the reason it wrote: the app runs an older revision than Git's.
+            if !matches!(ended, Ended::Failed { .. } | Ended::RolledBack { .. }) {
                 s.last_error = None;
                 s.failures = 0;
             }
@@ -269,7 +270,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
         return Ok(Ended::Unchanged);
     }
     let drifted: Vec<String> = plan.diffs().iter().map(|d| d.id.to_string()).collect();
-    if job.drift_only && !inputs_changed && app.policy.self_heal == SelfHeal::Report {
+    if reports_instead_of_applying(app.policy.self_heal, inputs_changed) {
         shared.set_drift(&app.name, drifted.clone());
         shared
             .event_app(
@@ -354,7 +355,11 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
         return Err((key, fail(Phase::WaitingForHealth)(health.summary)));
     }
     match rollback(shared, env, &app.name, revision).await {
-        Ok(Some(to)) => {
+        Ok(Some(Restored {
+            to,
+            revision: restored,
+            commit: restored_commit,
+        })) => {
             let reason = health.summary;
             shared
                 .event_app_name(
@@ -377,12 +382,21 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
                 revision: to,
                 time: crate::history::now_rfc3339(),
             };
-            if let Err(e) = engine::write_pin(cluster, &env.state_namespace, &env.name, &pin).await
+            let pinned = match engine::write_pin(cluster, &env.state_namespace, &env.name, &pin)
+                .await
             {
-                tracing::warn!(app = %app.name, error = %e, "could not pin the rolled-back app");
-            }
+                Ok(()) => pin.from_commit,
+                Err(e) => {
+                    tracing::warn!(app = %app.name, error = %e, "could not pin the rolled-back app");
+                    None
+                }
+            };
+            // What runs now is the restored revision, recorded anew, from its own commit.
             shared.status.app(&app.name, |s| {
                 s.last_error = Some(format!("rolled back to revision {to}: {reason}"));
+                s.pinned_from = pinned;
+                s.revision = restored.or(s.revision);
+                s.commit = restored_commit;
             });
             Ok(Ended::RolledBack {
                 from: revision,
@@ -404,6 +418,14 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
     }
 }
 
+/// Whether a planned change is drift to report rather than apply: the app's policy says report,
+/// and its inputs are the ones already applied, so every difference is a live edit — whatever
+/// asked for the reconcile (drift, and also a poll's resync, which would otherwise undo the edit
+/// at the next poll). New inputs are applied: that is Git changing, not drift.
+fn reports_instead_of_applying(self_heal: SelfHeal, inputs_changed: bool) -> bool {
+    self_heal == SelfHeal::Report && !inputs_changed
+}
+
 /// Executes a plan with the daemon's hook timeout.
 async fn apply(
     shared: &Shared,
@@ -419,13 +441,23 @@ async fn apply(
         .map_err(|e| e.to_string())
 }
 
+/// What an automatic rollback restored.
+struct Restored {
+    /// The healthy revision re-applied.
+    to: u64,
+    /// The revision the rollback recorded.
+    revision: Option<u64>,
+    /// The commit of revision `to`.
+    commit: Option<String>,
+}
+
 /// Rolls env/app back to the newest healthy revision before `from`; `None` when there is none.
 async fn rollback(
     shared: &Shared,
     env: &ResolvedEnv,
     app: &str,
     from: Option<u64>,
-) -> Result<Option<u64>, String> {
+) -> Result<Option<Restored>, String> {
     let cluster = &shared.cluster;
     let revisions = engine::list_revisions(cluster, &env.state_namespace, &env.name, app)
         .await
@@ -445,6 +477,7 @@ async fn rollback(
     )
     .await
     .map_err(|e| e.to_string())?;
+    let commit = planned.provenance.commit.clone();
     let report = apply(shared, planned.plan, planned.provenance).await?;
     if !report.succeeded() {
         return Err(format!("{:?}", report.outcome()));
@@ -461,5 +494,23 @@ async fn rollback(
         )
         .await;
     }
-    Ok(Some(to))
+    Ok(Some(Restored {
+        to,
+        revision: report.revision.as_ref().map(|r| r.number),
+        commit,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_only_app_is_not_healed_by_a_poll() {
+        // Unchanged inputs: drift and a poll's resync alike only report (a poll used to apply).
+        assert!(reports_instead_of_applying(SelfHeal::Report, false));
+        // A new commit is applied even under `report`.
+        assert!(!reports_instead_of_applying(SelfHeal::Report, true));
+        assert!(!reports_instead_of_applying(SelfHeal::Heal, false));
+    }
 }
