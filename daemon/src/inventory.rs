@@ -51,6 +51,11 @@ impl Inventory {
         format!("syncd-inventory-{env}-{app}")
     }
 
+    /// Label selector of every inventory ConfigMap of `env` (one per app synced there).
+    pub fn env_selector(env: &str) -> String {
+        format!("syncd.io/state=inventory,{LABEL_ENV}={env}")
+    }
+
     /// The ConfigMap manifest that stores this inventory.
     pub fn to_configmap(&self, env: &str, app: &str, namespace: &str) -> Value {
         let stored = Stored {

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod runner;
+
 use serde_json::{json, Value};
 use syncd::cluster::{Cluster, ConnectOptions, ResourceInfo};
 use syncd::diff::{render_object_diff, Style};

@@ -366,56 +366,9 @@ async fn history_secret_not_allowed_is_refused_by_the_access_check_and_nothing_w
     r.cleanup().await;
 }
 
-type Scenario = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
-
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        vec![$((stringify!($name), (|| Box::pin($name()) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) as Scenario)),*]
-    };
-}
-
 fn main() {
-    if std::env::var_os(syncd_e2e::KUBECONFIG_VAR).is_none() {
-        println!(
-            "skipped: {} is not set (the e2e suite needs a cluster)",
-            syncd_e2e::KUBECONFIG_VAR
-        );
-        return;
-    }
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let all = scenarios![
+    syncd_e2e::runner::run(syncd_e2e::scenarios![
         app_secret_not_allowed_is_refused_and_nothing_written,
         history_secret_not_allowed_is_refused_by_the_access_check_and_nothing_written,
-    ];
-    let (mut passed, mut failed) = (0, 0);
-    for (name, scenario) in all {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        let started = std::time::Instant::now();
-        match runtime.block_on(async { tokio::spawn(scenario()).await }) {
-            Ok(()) => {
-                passed += 1;
-                println!(
-                    "e2e {name} ... ok ({:.1}s)",
-                    started.elapsed().as_secs_f64()
-                );
-            }
-            Err(e) => {
-                failed += 1;
-                println!("e2e {name} ... FAILED: {e}");
-            }
-        }
-    }
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 {
-        std::process::exit(1);
-    }
+    ]);
 }

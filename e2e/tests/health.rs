@@ -237,56 +237,12 @@ async fn object_not_in_the_cluster_is_missing() {
     ns.cleanup().await;
 }
 
-type Scenario = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
-
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        vec![$((stringify!($name), (|| Box::pin($name()) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) as Scenario)),*]
-    };
-}
-
 fn main() {
-    if std::env::var_os(KUBECONFIG_VAR).is_none() {
-        println!("skipped: {KUBECONFIG_VAR} is not set (the e2e suite needs a cluster)");
-        return;
-    }
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let all = scenarios![
+    syncd_e2e::runner::run(syncd_e2e::scenarios![
         crd_becomes_established_and_its_resources_are_healthy,
         completed_job_is_healthy_failed_job_is_degraded,
         deployment_without_kubelet_times_out_progressing,
         unbound_claim_stays_progressing,
         object_not_in_the_cluster_is_missing,
-    ];
-    let (mut passed, mut failed) = (0, 0);
-    for (name, scenario) in all {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        let started = std::time::Instant::now();
-        match runtime.block_on(async { tokio::spawn(scenario()).await }) {
-            Ok(()) => {
-                passed += 1;
-                println!(
-                    "e2e {name} ... ok ({:.1}s)",
-                    started.elapsed().as_secs_f64()
-                );
-            }
-            Err(e) => {
-                failed += 1;
-                println!("e2e {name} ... FAILED: {e}");
-            }
-        }
-    }
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 {
-        std::process::exit(1);
-    }
+    ]);
 }

@@ -796,31 +796,8 @@ async fn random_values_without_lookup_do_not_churn() {
     lab.cleanup().await;
 }
 
-type Scenario = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
-
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        vec![$((stringify!($name), (|| Box::pin($name()) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) as Scenario)),*]
-    };
-}
-
 fn main() {
-    if std::env::var_os(syncd_e2e::KUBECONFIG_VAR).is_none() {
-        println!(
-            "skipped: {} is not set (the e2e suite needs a cluster)",
-            syncd_e2e::KUBECONFIG_VAR
-        );
-        return;
-    }
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let all = scenarios![
+    syncd_e2e::runner::run(syncd_e2e::scenarios![
         first_sync_creates_second_writes_nothing,
         one_changed_field_shows_exactly_that_field,
         removed_object_is_pruned_and_protected_one_kept,
@@ -836,29 +813,5 @@ fn main() {
         rollback_runs_the_stored_rollback_hooks,
         random_values_without_lookup_do_not_churn,
         training_code_commit_is_pinned_recreated_and_rolled_back,
-    ];
-    let (mut passed, mut failed) = (0, 0);
-    for (name, scenario) in all {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        let started = std::time::Instant::now();
-        match runtime.block_on(async { tokio::spawn(scenario()).await }) {
-            Ok(()) => {
-                passed += 1;
-                println!(
-                    "e2e {name} ... ok ({:.1}s)",
-                    started.elapsed().as_secs_f64()
-                );
-            }
-            Err(e) => {
-                failed += 1;
-                println!("e2e {name} ... FAILED: {e}");
-            }
-        }
-    }
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 {
-        std::process::exit(1);
-    }
+    ]);
 }

@@ -5,8 +5,8 @@ use super::diff::{print_plan, Tally};
 use super::SyncArgs;
 use crate::cluster::Cluster;
 use crate::engine::{
-    execute_with, plan_rendered, AppPlan, ExecuteOptions, Provenance, PruneOverrides, SyncReport,
-    Target,
+    execute_with, plan_removal, plan_rendered, removed_apps, AppPlan, ExecuteOptions, Provenance,
+    PruneOverrides, SyncReport, Target,
 };
 use crate::object::ObjectId;
 use crate::source::AppSources;
@@ -61,8 +61,63 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
             }
         }
     }
+    if args.select.app.is_empty() {
+        ok &= prune_removed(&args, &cluster, &loaded.env, overrides).await;
+    }
     tracing::debug!(requests = %cluster.stats().summary(), "sync done");
     Ok(if ok { 0 } else { 2 })
+}
+
+/// Apps that left the environment (an inventory but no entry any more) lose every object they
+/// still own: planned as an empty render, under their last revision's policy and prune budget.
+async fn prune_removed(
+    args: &SyncArgs,
+    cluster: &Cluster,
+    env: &syncd_config::ResolvedEnv,
+    overrides: PruneOverrides,
+) -> bool {
+    let listed: Vec<String> = env.apps.iter().map(|a| a.name.clone()).collect();
+    let removed = match removed_apps(cluster, &env.state_namespace, &env.name, &listed).await {
+        Ok(removed) => removed,
+        Err(e) => {
+            eprintln!("{}: apps removed from the environment: {e}", env.name);
+            return false;
+        }
+    };
+    let mut ok = true;
+    for app in removed {
+        let name = format!("{}/{app} (removed from the environment)", env.name);
+        let plan =
+            match plan_removal(cluster, &env.state_namespace, &env.name, &app, overrides).await {
+                Ok(plan) => plan,
+                Err(e) => {
+                    eprintln!("{name}: not pruned: {e}");
+                    ok = false;
+                    continue;
+                }
+            };
+        if args.dry_run {
+            print_plan(&plan, style(args.no_color));
+            let mut tally = Tally::default();
+            tally.add(&plan);
+            println!("{name}: dry run, nothing written: {}", tally.line());
+            continue;
+        }
+        let options = ExecuteOptions {
+            hook_timeout: args.hook_timeout,
+        };
+        match run_plan(cluster, plan, Provenance::default(), options).await {
+            Ok(report) => {
+                print_report(&name, &report);
+                ok &= report.succeeded();
+            }
+            Err(e) => {
+                eprintln!("{name}: {e}");
+                ok = false;
+            }
+        }
+    }
+    ok
 }
 
 /// Executes a plan with a progress bar.

@@ -5,6 +5,7 @@
 mod helm;
 mod manifests;
 mod overlay;
+mod seed;
 mod split;
 
 use std::collections::HashMap;
@@ -171,21 +172,50 @@ pub fn render_app(
                     message: "the chart source was not fetched".into(),
                 })?;
             let injected = sources.injected_values();
+            let namespace = app.namespace.as_deref().unwrap_or("default");
+            let recording = seed::Recording::new(ctx.host);
             let src = helm::ChartSource {
                 app: &app.name,
                 chart,
                 injected: &injected,
                 release_name,
-                namespace: app.namespace.as_deref().unwrap_or("default"),
+                namespace,
                 values_files,
                 values,
                 set,
                 capabilities: &ctx.capabilities,
-                host: ctx.host,
+                host: &recording,
                 release: ctx.releases.get(&app.name).copied().unwrap_or_default(),
             };
             let prepared = helm::prepare_chart(&src, repo_root)?;
-            let rendered = prepared.render(&src, src.release)?;
+            let mut rendered = prepared.render(&src, src.release)?;
+            // Against a cluster, a chart that looked up objects it renders itself is rendered
+            // again with those lookups answered, as every later sync will see them (`seed`).
+            // Offline (`syncd render`) stays `helm template`.
+            let seeded;
+            let src = match recording.seeds(&rendered.manifests, namespace) {
+                seeds if ctx.render_twice && !seeds.is_empty() => {
+                    seeded = seed::Seeded::new(ctx.host, seeds);
+                    let src = helm::ChartSource {
+                        host: &seeded,
+                        ..src
+                    };
+                    let again = prepared.render(&src, src.release)?;
+                    let ids = |ms: &[Manifest]| ms.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
+                    // Only values may settle; a chart that renders an object only while its
+                    // lookup finds nothing keeps its first render.
+                    if ids(&again.manifests) == ids(&rendered.manifests) {
+                        rendered = again;
+                        src
+                    } else {
+                        helm::ChartSource {
+                            host: ctx.host,
+                            ..src
+                        }
+                    }
+                }
+                _ => src,
+            };
             if ctx.render_twice {
                 let mut again = prepared.render(&src, src.release)?.manifests;
                 for m in &mut again {
@@ -241,4 +271,108 @@ pub fn reject_duplicates(manifests: &[Manifest]) -> Result<(), RenderError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value as Json;
+    use syncd_helm::template::Host;
+
+    /// Answers lookups from a fixed set of live objects.
+    struct Live(Vec<Json>);
+
+    impl Host for Live {
+        fn lookup(
+            &self,
+            _: &str,
+            kind: &str,
+            _: &str,
+            name: &str,
+        ) -> Result<syncd_helm::Value, String> {
+            Ok(self
+                .0
+                .iter()
+                .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+                .map(syncd_helm::Value::from_json)
+                .unwrap_or_else(syncd_helm::Value::empty_map))
+        }
+    }
+
+    fn write(root: &std::path::Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn object<'a>(ms: &'a [Manifest], name: &str) -> &'a Json {
+        &ms.iter().find(|m| m.id.name == name).unwrap().object
+    }
+
+    #[test]
+    fn chart_that_looks_up_its_own_secret_renders_its_steady_state_on_first_sync() {
+        // DeepSpeed's pattern: a key generated once and reused through `lookup`, and a checksum
+        // of the Secret's template in a pod template. Before the fix the first sync's checksum
+        // hashed another key than the one stored, and the next sync changed it.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "apps/ds/app.yaml", "apiVersion: syncd.io/v1alpha1\nkind: App\nmetadata:\n  name: ds\nspec:\n  source:\n    helm:\n      chart: chart\n");
+        write(
+            root,
+            "apps/ds/chart/Chart.yaml",
+            "apiVersion: v2\nname: ds\nversion: 0.1.0\n",
+        );
+        write(
+            root,
+            "apps/ds/chart/templates/secret.yaml",
+            "{{- $live := lookup \"v1\" \"Secret\" .Release.Namespace \"key\" }}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: key\ndata:\n  key: {{ if $live }}{{ index $live.data \"key\" }}{{ else }}{{ randAlphaNum 24 | b64enc }}{{ end }}\n",
+        );
+        write(
+            root,
+            "apps/ds/chart/templates/user.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: user\n  annotations:\n    checksum/key: {{ include (print $.Template.BasePath \"/secret.yaml\") . | sha256sum }}\n",
+        );
+        write(root, "environments/dev.yaml", "apiVersion: syncd.io/v1alpha1\nkind: Environment\nmetadata:\n  name: dev\nspec:\n  namespace: ml\n  apps:\n    - name: ds\n");
+        let env = syncd_config::Repo::load(root)
+            .unwrap()
+            .resolve("dev")
+            .unwrap();
+        let app = &env.apps[0];
+        let sources = AppSources::local(app);
+        let render = |host: &dyn Host, release: Release| {
+            let ctx = RenderContext {
+                capabilities: Default::default(),
+                host,
+                releases: [(app.name.clone(), release)].into_iter().collect(),
+                render_twice: true,
+            };
+            render_app(app, &sources, root, &ctx).unwrap()
+        };
+
+        let first = render(&Live(Vec::new()), Release::default());
+        let secret = object(&first.manifests, "key").clone();
+        let second = first.second_render.as_ref().unwrap();
+        assert_eq!(
+            object(&first.manifests, "user"),
+            object(second, "user"),
+            "the checksum settles within the first sync"
+        );
+        // The next sync finds the Secret live and must render exactly the same.
+        let next = render(
+            &Live(vec![secret.clone()]),
+            Release {
+                is_install: false,
+                revision: 1,
+            },
+        );
+        assert_eq!(object(&next.manifests, "key"), &secret);
+        assert_eq!(
+            object(&next.manifests, "user"),
+            object(&first.manifests, "user")
+        );
+
+        // Offline (`syncd render`) stays `helm template`: no second pass.
+        let offline = render_app(app, &sources, root, &RenderContext::offline()).unwrap();
+        assert!(offline.second_render.is_none());
+    }
 }
