@@ -281,7 +281,14 @@ async fn plan_once(
             wanted.push((ri, id.clone()));
         }
     }
-    let live = live::read_live(cluster, &wanted).await?;
+    let owned = format!(
+        "{}={},{}={}",
+        crate::object::LABEL_ENV,
+        target.env,
+        crate::object::LABEL_APP,
+        target.app
+    );
+    let live = live::read_live(cluster, &wanted, &owned).await?;
 
     let churn = chart::keep_live_values(&mut manifests, variation_of, &live);
     let release = kind.unwrap_or_else(|| ReleaseKind::from_inventory(!previous.entries.is_empty()));

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use super::shared::Shared;
 use super::trigger::{Trigger, TriggerReason};
 use crate::cluster::Cluster;
-use crate::normalize::{covers, desired_for_compare};
+use crate::normalize::covers;
 use crate::object::{ObjectId, LABEL_ENV};
 
 /// One app is sent at most one drift trigger per this interval, so a controller fighting syncd
@@ -86,31 +86,23 @@ impl Healer {
     /// Watchers for `env`, sending drift to `sender`.
     pub fn new(shared: Arc<Shared>, env: String, sender: mpsc::Sender<Trigger>) -> Healer {
         Healer {
+            index: shared.desired.clone(),
             shared,
             env,
             sender,
-            index: Arc::new(RwLock::new(HashMap::new())),
             limiter: Arc::new(Mutex::new(Limiter::default())),
             watchers: HashMap::new(),
         }
     }
 
-    /// Takes app's latest render as what Git wants of its objects, and starts a watcher for
-    /// every kind of it not watched yet.
+    /// Starts a watcher for every kind of app's latest render not watched yet (what Git wants
+    /// of each object is kept current by [`Shared::store`]).
     pub async fn app_rendered(&mut self, cluster: &Cluster, app: &str) {
         let objects = self.shared.render_of(app).unwrap_or_default();
         let mut kinds: HashMap<(String, String), String> = HashMap::new();
-        {
-            let mut index = match self.index.write() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
-            index.retain(|_, (owner, _)| owner != app);
-            for (id, obj) in objects {
-                let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_owned();
-                kinds.insert((id.group.clone(), id.kind.clone()), api_version);
-                index.insert(id, (app.to_owned(), desired_for_compare(&obj)));
-            }
+        for (id, obj) in objects {
+            let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_owned();
+            kinds.insert((id.group.clone(), id.kind.clone()), api_version);
         }
         self.watchers.retain(|_, h| !h.is_finished());
         for (key, api_version) in kinds {
@@ -122,11 +114,7 @@ impl Healer {
 
     /// Forgets an app that left the environment.
     pub fn forget(&mut self, app: &str) {
-        let mut index = match self.index.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        index.retain(|_, (owner, _)| owner != app);
+        self.shared.forget_desired(app);
     }
 
     async fn start(&mut self, cluster: &Cluster, key: (String, String), api_version: String) {

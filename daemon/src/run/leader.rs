@@ -133,11 +133,16 @@ pub fn default_identity() -> String {
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
     };
-    from_env("POD_NAME")
-        .or_else(|| from_file("/etc/hostname"))
+    if let Some(pod) = from_env("POD_NAME") {
+        return pod;
+    }
+    // Two daemons on one host must not share an identity (both would think they lead), so a
+    // host name gets a random suffix, as client-go does.
+    let host = from_file("/etc/hostname")
         .or_else(|| from_file("/proc/sys/kernel/hostname"))
         .or_else(|| from_env("HOSTNAME"))
-        .unwrap_or_else(|| format!("syncd-{}", std::process::id()))
+        .unwrap_or_else(|| "syncd".into());
+    format!("{host}_{:08x}", rand::random::<u32>())
 }
 
 /// The identity to run with: the configured one, else [`default_identity`].

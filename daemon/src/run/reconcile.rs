@@ -374,6 +374,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
                 )
                 .await;
             let _ = shared.machine(&app.name, |m| m.rolled_back(&key));
+            shared.forget_desired(&app.name);
             // Pinned like a manual rollback: not re-applied until a new commit or `syncd resume`,
             // across restarts too.
             let pin = crate::history::Pin {

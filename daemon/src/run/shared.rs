@@ -64,6 +64,9 @@ pub struct HealthOutcome {
     pub summary: String,
 }
 
+/// Desired objects by id, with their app.
+pub type DesiredIndex = HashMap<ObjectId, (String, serde_json::Value)>;
+
 /// Shared state of the daemon's app tasks.
 pub struct Shared {
     /// The cluster.
@@ -80,6 +83,10 @@ pub struct Shared {
     pub events: Option<super::notify::Notifier>,
     machines: Mutex<HashMap<String, AppMachine>>,
     cache: Mutex<HashMap<String, CachedRender>>,
+    /// What Git wants of each object (as the server would store it) and its app: what the drift
+    /// watchers compare against. Updated with every new render, before it is applied, so the
+    /// daemon's own applies never look like drift.
+    pub desired: Arc<RwLock<DesiredIndex>>,
     capabilities: RwLock<(syncd_helm::chart::Capabilities, String)>,
     settings: RwLock<Settings>,
 }
@@ -114,6 +121,7 @@ impl Shared {
             events,
             machines: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
+            desired: Arc::new(RwLock::new(HashMap::new())),
             capabilities: RwLock::new((caps, key)),
             settings: RwLock::new(settings),
         }
@@ -241,7 +249,36 @@ impl Shared {
 
     /// Stores app's render.
     pub fn store(&self, app: &str, render: CachedRender) {
+        let objects: Vec<(ObjectId, serde_json::Value)> = render
+            .rendered
+            .manifests
+            .iter()
+            .map(|m| {
+                (
+                    m.id.clone(),
+                    crate::normalize::desired_for_compare(&m.object),
+                )
+            })
+            .collect();
         lock(&self.cache).insert(app.to_owned(), render);
+        let mut index = match self.desired.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        index.retain(|_, (owner, _)| owner != app);
+        for (id, obj) in objects {
+            index.insert(id, (app.to_owned(), obj));
+        }
+    }
+
+    /// Stops comparing app's objects with Git (it left the environment, or was rolled back and
+    /// pinned: its live objects differ from Git on purpose).
+    pub fn forget_desired(&self, app: &str) {
+        let mut index = match self.desired.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        index.retain(|_, (owner, _)| owner != app);
     }
 
     /// Marks app's cached render (with `key`) as applied successfully.
