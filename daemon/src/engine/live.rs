@@ -10,6 +10,9 @@ use crate::plan::LiveSet;
 
 use super::error::{at, EngineError};
 
+/// apiVersion, kind and namespace of one collection listed.
+type CollectionKey = (String, String, Option<String>);
+
 /// Up to this many unlabelled objects of one collection are read one by one; more, and the
 /// whole collection is listed (the first sync of an app, typically).
 const GET_LIMIT: usize = 8;
@@ -22,10 +25,8 @@ pub async fn read_live(
     wanted: &[(ResourceInfo, ObjectId)],
     owned: &str,
 ) -> Result<LiveSet, EngineError> {
-    let mut collections: BTreeMap<
-        (String, String, Option<String>),
-        (&ResourceInfo, HashSet<&ObjectId>),
-    > = BTreeMap::new();
+    let mut collections: BTreeMap<CollectionKey, (&ResourceInfo, HashSet<&ObjectId>)> =
+        BTreeMap::new();
     for (ri, id) in wanted {
         let ns = if ri.namespaced {
             id.namespace.clone()
