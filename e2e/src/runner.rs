@@ -11,7 +11,7 @@ pub type Scenario = fn() -> Pin<Box<dyn Future<Output = ()> + Send>>;
 /// `scenarios![a, b]` → the `(name, Scenario)` list [`run`] takes.
 #[macro_export]
 macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
+    ($($name:path),* $(,)?) => {
         vec![$((
             stringify!($name),
             (|| Box::pin($name())

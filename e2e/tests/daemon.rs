@@ -23,14 +23,6 @@ mod leader;
 #[path = "daemon/rollback.rs"]
 mod rollback;
 
-type Scenario = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
-
-macro_rules! scenarios {
-    ($($name:path),* $(,)?) => {
-        vec![$((stringify!($name), (|| Box::pin($name()) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) as Scenario)),*]
-    };
-}
-
 fn main() {
     // RFC 4231 test case 2 (as `openssl dgst -sha256 -hmac Jefe` prints it): the webhook
     // signatures below are only as good as this.
@@ -45,45 +37,15 @@ fn main() {
         );
         return;
     }
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let bin = harness::syncd_bin();
-    println!("daemon e2e: syncd binary {}", bin.display());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let all = scenarios![
+    println!(
+        "daemon e2e: syncd binary {}",
+        harness::syncd_bin().display()
+    );
+    syncd_e2e::runner::run(syncd_e2e::scenarios![
         latency::push_latency,
         heal::self_heal_and_report_only,
         rollback::failing_rollout_is_rolled_back_and_pinned,
         leader::leader_killed_mid_sync_is_replaced,
         crash::sigkill_at_random_points_leaves_git_state,
-    ];
-    let (mut passed, mut failed) = (0, 0);
-    for (name, scenario) in all {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        let started = std::time::Instant::now();
-        match runtime.block_on(async { tokio::spawn(scenario()).await }) {
-            Ok(()) => {
-                passed += 1;
-                println!(
-                    "e2e {name} ... ok ({:.1}s)",
-                    started.elapsed().as_secs_f64()
-                );
-            }
-            Err(e) => {
-                failed += 1;
-                println!("e2e {name} ... FAILED: {e}");
-            }
-        }
-    }
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 {
-        std::process::exit(1);
-    }
+    ]);
 }
