@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use syncd_config::{ResolvedApp, ResolvedEnv, SelfHeal};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::inputs::{fingerprint, Fingerprint};
 use super::machine::Decision;
@@ -104,10 +105,9 @@ pub async fn reconcile(shared: Arc<Shared>, job: Job) -> Ended {
         app = %app,
         commit = job.checkout.commit.as_deref().unwrap_or("-"),
     );
-    let _guard = span.enter();
-    drop(_guard);
     let started = Instant::now();
-    let ended = match run(&shared, &job).await {
+    // Every log line of the run (and of the stages it calls) carries the span.
+    let ended = match run(&shared, &job).instrument(span.clone()).await {
         Ok(ended) => ended,
         Err((key, e)) => {
             let retry_at = shared
@@ -167,11 +167,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
     let fetched = shared.fetcher.fetch_app(app).await.map_err(|e| {
         shared.metrics.git_fetch_error();
         no_key(fail(Phase::Fetching)(e.to_string()))
-    });
-    let fetched = match fetched {
-        Ok(f) => f,
-        Err(e) => return Err(e),
-    };
+    })?;
     for w in &fetched.warnings {
         tracing::warn!(app = %app.name, "{w}");
     }
