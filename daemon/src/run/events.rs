@@ -36,8 +36,16 @@ pub const REASON_SYNCED: &str = "Synced";
 pub const REASON_PRUNED: &str = "Pruned";
 /// Reason of an event for an object re-applied from an earlier revision.
 pub const REASON_ROLLED_BACK: &str = "RolledBack";
-/// Reason of a warning for an object whose apply, prune or hook failed.
+/// Reason of a warning for an object whose apply, prune or hook failed (or an app whose sync did).
 pub const REASON_SYNC_FAILED: &str = "SyncFailed";
+/// Reason of an event for an object re-applied after it drifted from Git.
+pub const REASON_HEALED: &str = "Healed";
+/// Reason of a warning for an object whose prune failed.
+pub const REASON_PRUNE_FAILED: &str = "PruneFailed";
+/// Reason of a warning for an app whose live objects differ from Git (report-only self-heal).
+pub const REASON_DRIFT_DETECTED: &str = "DriftDetected";
+/// Reason of a warning for an app that left its environment but whose prune was refused.
+pub const REASON_PRUNE_REFUSED: &str = "PruneRefused";
 /// Action of applying an object (server-side apply).
 pub const ACTION_APPLY: &str = "Apply";
 /// Action of deleting an object that left Git.

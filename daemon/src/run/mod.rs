@@ -12,7 +12,6 @@ pub mod inputs;
 pub mod leader;
 pub mod machine;
 pub mod metrics;
-pub mod notify;
 pub mod reconcile;
 pub mod reload;
 mod removed;

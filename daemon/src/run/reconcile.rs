@@ -9,6 +9,7 @@ use syncd_config::{ResolvedApp, ResolvedEnv, SelfHeal};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use super::events::{EventType, REASON_DRIFT_DETECTED, REASON_ROLLED_BACK, REASON_SYNC_FAILED};
 use super::inputs::{fingerprint, Fingerprint};
 use super::machine::Decision;
 use super::shared::{CachedRender, Shared};
@@ -120,11 +121,11 @@ pub async fn reconcile(shared: Arc<Shared>, job: Job) -> Ended {
                 s.last_error = Some(format!("{:?}: {}", e.phase, e.message));
             });
             shared
-                .event_app_name(
+                .event_app(
                     &job.env,
                     &app,
-                    "Warning",
-                    "SyncFailed",
+                    EventType::Warning,
+                    REASON_SYNC_FAILED,
                     &format!("{:?}: {}", e.phase, e.message),
                 )
                 .await;
@@ -259,8 +260,10 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
             .status
             .app(&app.name, |s| s.health == super::status::AppHealth::Unknown);
         if unknown {
-            let health = shared.quick_health(&plan).await;
-            shared.status.app(&app.name, |s| s.health = health);
+            let health = shared
+                .health(&super::shared::watched(&plan), Duration::ZERO)
+                .await;
+            shared.status.app(&app.name, |s| s.health = health.health);
         }
         shared.finish(&app.name);
         return Ok(Ended::Unchanged);
@@ -270,9 +273,10 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
         shared.set_drift(&app.name, drifted.clone());
         shared
             .event_app(
-                &plan,
-                "Warning",
-                "DriftDetected",
+                env,
+                &app.name,
+                EventType::Warning,
+                REASON_DRIFT_DETECTED,
                 &format!(
                     "{} objects differ from Git: {}",
                     drifted.len(),
@@ -294,6 +298,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
 
     shared.enter(&app.name, Phase::Applying);
     let watched = super::shared::watched(&plan);
+    let api_versions = super::shared::api_versions(&plan);
     let provenance = Provenance {
         commit: job.checkout.commit.clone(),
         dirty: false,
@@ -304,7 +309,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
         .await
         .map_err(|e| with_key(fail(Phase::Applying)(e)))?;
     shared
-        .report_events(env, &app.name, &report, job.drift_only)
+        .report_events(&app.name, &report, &api_versions, job.drift_only)
         .await;
     let revision = report.revision.as_ref().map(|r| r.number);
     if !report.succeeded() {
@@ -324,9 +329,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
     }
 
     shared.enter(&app.name, Phase::WaitingForHealth);
-    let health = shared
-        .wait_health(&watched, app.policy.health_timeout)
-        .await;
+    let health = shared.health(&watched, app.policy.health_timeout).await;
     if let Some(n) = revision {
         if let Err(e) = engine::mark_revision_health(
             cluster,
@@ -358,11 +361,11 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
         })) => {
             let reason = health.summary;
             shared
-                .event_app_name(
+                .event_app(
                     env,
                     &app.name,
-                    "Warning",
-                    "RolledBack",
+                    EventType::Warning,
+                    REASON_ROLLED_BACK,
                     &format!(
                         "revision {} was unhealthy ({reason}); rolled back to revision {to}",
                         revision.unwrap_or(0)

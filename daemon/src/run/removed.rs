@@ -4,6 +4,7 @@
 
 use syncd_config::ResolvedEnv;
 
+use super::events::{EventType, REASON_PRUNE_REFUSED};
 use super::shared::Shared;
 use crate::engine::{execute, plan_removal, removed_apps, Provenance, PruneOverrides};
 use crate::object::ObjectId;
@@ -41,15 +42,18 @@ pub async fn sweep(shared: &Shared, env: &ResolvedEnv) {
             );
             tracing::warn!(app = %app, "{note}");
             shared
-                .event_app_name(env, &app, "Warning", "PruneRefused", &note)
+                .event_app(env, &app, EventType::Warning, REASON_PRUNE_REFUSED, &note)
                 .await;
             continue;
         }
+        let api_versions = super::shared::api_versions(&plan);
         let tick = |_: &ObjectId| {};
         match execute(cluster, plan, Provenance::default(), &tick).await {
             Ok(report) => {
                 tracing::info!(app = %app, pruned = report.counts.pruned, "app left the environment: pruned");
-                shared.report_events(env, &app, &report, false).await;
+                shared
+                    .report_events(&app, &report, &api_versions, false)
+                    .await;
             }
             Err(e) => tracing::warn!(app = %app, error = %e, "pruning a removed app failed"),
         }

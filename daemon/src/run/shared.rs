@@ -10,6 +10,10 @@ use std::time::Duration;
 use syncd_config::ResolvedEnv;
 use tokio::sync::watch;
 
+use super::events::{
+    EventRecorder, EventTarget, EventType, REASON_HEALED, REASON_PRUNED, REASON_PRUNE_FAILED,
+    REASON_SYNCED, REASON_SYNC_FAILED,
+};
 use super::machine::{AppMachine, InvalidTransition};
 use super::metrics::Metrics;
 use super::status::{AppHealth, Phase, StatusBoard};
@@ -80,7 +84,7 @@ pub struct Shared {
     /// Becomes true on shutdown.
     pub shutdown: watch::Receiver<bool>,
     /// Events about synced objects; `None` to record none.
-    pub events: Option<super::notify::Notifier>,
+    pub events: Option<EventRecorder>,
     machines: Mutex<HashMap<String, AppMachine>>,
     cache: Mutex<HashMap<String, CachedRender>>,
     /// What Git wants of each object (as the server would store it) and its app: what the drift
@@ -107,7 +111,7 @@ impl Shared {
         status: StatusBoard,
         metrics: Arc<Metrics>,
         shutdown: watch::Receiver<bool>,
-        events: Option<super::notify::Notifier>,
+        events: Option<EventRecorder>,
         settings: Settings,
     ) -> Shared {
         let caps = syncd_helm::chart::Capabilities::default();
@@ -335,126 +339,108 @@ impl Shared {
         self.status.app(app, |s| s.drifted = objects);
     }
 
-    /// Checks health once, without waiting (an app found in sync).
-    pub async fn quick_health(&self, plan: &AppPlan) -> AppHealth {
-        let watched = watched(plan);
-        self.health(&watched, Duration::ZERO).await.health
-    }
-
-    /// Waits up to `timeout` for the objects to become healthy.
-    pub async fn wait_health(&self, watched: &[Watch], timeout: Duration) -> HealthOutcome {
-        self.health(watched, timeout).await
-    }
-
-    async fn health(&self, watched: &[Watch], timeout: Duration) -> HealthOutcome {
+    /// Waits up to `timeout` (zero: looks once) for the objects to become healthy.
+    pub async fn health(&self, watched: &[Watch], timeout: Duration) -> HealthOutcome {
         super::health_wait::wait(&self.cluster, watched, timeout, self.shutdown.clone()).await
     }
 
-    /// Records an event on the app's inventory object (app-level news: drift, rollback).
-    pub async fn event_app(&self, plan: &AppPlan, kind: &str, reason: &str, note: &str) {
-        let t = &plan.target;
-        self.event_inventory(&t.state_namespace, &t.env, &t.app, kind, reason, note)
-            .await;
-    }
-
-    /// [`Shared::event_app`] by name.
-    pub async fn event_app_name(
+    /// Records an event on the app's inventory ConfigMap (app-level news: drift, rollback,
+    /// failure, refused removal).
+    pub async fn event_app(
         &self,
         env: &ResolvedEnv,
         app: &str,
-        kind: &str,
+        kind: EventType,
         reason: &str,
         note: &str,
     ) {
-        self.event_inventory(&env.state_namespace, &env.name, app, kind, reason, note)
-            .await;
+        let target = EventTarget {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            namespace: Some(env.state_namespace.clone()),
+            name: crate::inventory::Inventory::object_name(&env.name, app),
+            uid: None,
+        };
+        self.event(&target, kind, reason, note).await;
     }
 
-    async fn event_inventory(
-        &self,
-        state_ns: &str,
-        env: &str,
-        app: &str,
-        kind: &str,
-        reason: &str,
-        note: &str,
-    ) {
+    async fn event(&self, target: &EventTarget, kind: EventType, reason: &str, note: &str) {
+        tracing::info!(object = %format!("{}/{}", target.kind, target.name), kind = kind.as_str(), reason, note, "event");
         if let Some(events) = &self.events {
-            let id = ObjectId::new(
-                "v1",
-                "ConfigMap",
-                Some(state_ns),
-                &crate::inventory::Inventory::object_name(env, app),
-            );
-            events.object(&id, "v1", kind, reason, note).await;
+            events.record(target, kind, reason, reason, note).await;
         }
     }
 
-    /// Records an event on every object a sync wrote, pruned or failed.
+    /// Records an event on every object a sync wrote, pruned or failed; `api_versions` names
+    /// them as they were applied (see [`api_versions`]).
     pub async fn report_events(
         &self,
-        env: &ResolvedEnv,
         app: &str,
         report: &SyncReport,
+        api_versions: &HashMap<ObjectId, String>,
         healed: bool,
     ) {
-        let Some(events) = &self.events else {
-            return;
+        let target = |id: &ObjectId| EventTarget {
+            api_version: api_versions.get(id).cloned().unwrap_or_default(),
+            kind: id.kind.clone(),
+            namespace: id.namespace.clone(),
+            name: id.name.clone(),
+            uid: None,
         };
-        let _ = env;
         for r in &report.applied {
-            let api_version = api_version_of(&r.id);
-            match &r.error {
-                None => {
-                    let (reason, what) = if healed {
-                        ("Healed", "re-applied from Git after drift")
-                    } else {
-                        ("Synced", "applied from Git")
-                    };
-                    events
-                        .object(
-                            &r.id,
-                            &api_version,
-                            "Normal",
-                            reason,
-                            &format!("{app}: {what} ({:?})", r.action),
-                        )
-                        .await;
-                }
-                Some(e) => {
-                    events
-                        .object(
-                            &r.id,
-                            &api_version,
-                            "Warning",
-                            "SyncFailed",
-                            &format!("{app}: {e}"),
-                        )
-                        .await;
-                }
-            }
+            let (kind, reason, note) = match &r.error {
+                None if healed => (
+                    EventType::Normal,
+                    REASON_HEALED,
+                    format!("{app}: re-applied from Git after drift ({:?})", r.action),
+                ),
+                None => (
+                    EventType::Normal,
+                    REASON_SYNCED,
+                    format!("{app}: applied from Git ({:?})", r.action),
+                ),
+                Some(e) => (
+                    EventType::Warning,
+                    REASON_SYNC_FAILED,
+                    format!("{app}: {e}"),
+                ),
+            };
+            self.event(&target(&r.id), kind, reason, &note).await;
         }
         for r in &report.pruned {
-            let api_version = api_version_of(&r.id);
             let (kind, reason, note) = match &r.error {
-                None => ("Normal", "Pruned", format!("{app}: deleted, it left Git")),
-                Some(e) => ("Warning", "PruneFailed", format!("{app}: {e}")),
+                None => (
+                    EventType::Normal,
+                    REASON_PRUNED,
+                    format!("{app}: deleted, it left Git"),
+                ),
+                Some(e) => (
+                    EventType::Warning,
+                    REASON_PRUNE_FAILED,
+                    format!("{app}: {e}"),
+                ),
             };
-            events
-                .object(&r.id, &api_version, kind, reason, &note)
-                .await;
+            self.event(&target(&r.id), kind, reason, &note).await;
         }
     }
 }
 
-/// The apiVersion to name an object by in an event: the group's preferred version is not known
-/// here, so the group alone with `v1` is a guess the API server does not check.
-fn api_version_of(id: &ObjectId) -> String {
-    if id.group.is_empty() {
-        "v1".into()
-    } else {
-        format!("{}/v1", id.group)
+/// The `apiVersion` of every object a plan may write or delete: desired objects as rendered,
+/// objects leaving Git as the inventory recorded them.
+pub fn api_versions(plan: &AppPlan) -> HashMap<ObjectId, String> {
+    let mut out: HashMap<ObjectId, String> = plan
+        .previous
+        .entries
+        .iter()
+        .map(|(id, e)| (id.clone(), e.api_version.clone()))
+        .collect();
+    for p in &plan.planned {
+        out.insert(
+            p.pair.desired.id.clone(),
+            p.pair.desired.api_version.clone(),
+        );
     }
+    out
 }
 
 /// An object to wait for.

@@ -122,7 +122,7 @@ pub async fn run(path: &Path) -> Result<(), DaemonError> {
         status,
         metrics,
         stop_rx,
-        Some(super::notify::Notifier::new(
+        Some(super::events::EventRecorder::new(
             cluster.client().clone(),
             identity.clone(),
         )),
