@@ -27,8 +27,6 @@ pub struct Controller {
     shared: Arc<Shared>,
     config: DaemonConfig,
     triggers: mpsc::Receiver<Trigger>,
-    /// For triggers the loop makes itself (retries) and self-heal.
-    sender: mpsc::Sender<Trigger>,
     leader: watch::Receiver<bool>,
     configs: watch::Receiver<DaemonConfig>,
     drift: super::heal::Healer,
@@ -63,16 +61,11 @@ impl Controller {
         leader: watch::Receiver<bool>,
         configs: watch::Receiver<DaemonConfig>,
     ) -> Controller {
-        let drift = super::heal::Healer::new(
-            shared.clone(),
-            config.environment.clone(),
-            channel.0.clone(),
-        );
+        let drift = super::heal::Healer::new(shared.clone(), config.environment.clone(), channel.0);
         Controller {
             shared,
             config,
             triggers: channel.1,
-            sender: channel.0,
             leader,
             configs,
             drift,
@@ -442,6 +435,5 @@ impl Controller {
                 }
             }
         }
-        let _ = &self.sender;
     }
 }

@@ -5,7 +5,7 @@
 //! errors are logged.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Event as CoreEvent, EventSource, ObjectReference};
@@ -273,7 +273,7 @@ impl EventRecorder {
         let step = self
             .series
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .observe(&occ, Instant::now(), || {
                 event_name(&regarding.name, Timestamp::now(), rand::random())
             });
@@ -295,7 +295,7 @@ impl EventRecorder {
         let pending = self
             .series
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .pending(Instant::now());
         for (occ, name, count) in pending {
             if let Err(e) = self.extend(&occ, &name, count).await {

@@ -4,7 +4,7 @@
 //! becomes a drift trigger for the owning app; the reconcile then heals or reports it.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -199,10 +199,7 @@ impl WatchTask {
             &name,
         );
         let verdict = {
-            let index = match self.index.read() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
+            let index = self.index.read().unwrap_or_else(PoisonError::into_inner);
             let Some((app, desired)) = index.get(&id) else {
                 return;
             };
@@ -214,10 +211,7 @@ impl WatchTask {
         };
         let Some(app) = verdict else { return };
         let admit = {
-            let mut limiter = match self.limiter.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
+            let mut limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
             limiter.admit(&app, Instant::now())
         };
         tracing::info!(app = %app, object = %id, deleted, "drift");
@@ -234,10 +228,10 @@ impl WatchTask {
                 let (limiter, sender) = (self.limiter.clone(), self.sender.clone());
                 tokio::spawn(async move {
                     tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
-                    match limiter.lock() {
-                        Ok(mut g) => g.fired(&app, Instant::now()),
-                        Err(p) => p.into_inner().fired(&app, Instant::now()),
-                    }
+                    limiter
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .fired(&app, Instant::now());
                     let _ = sender.try_send(trigger);
                 });
             }

@@ -2,7 +2,7 @@
 //! app runs, git fetch errors and webhook deliveries — registered once, encoded for `/metrics`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -147,10 +147,10 @@ impl Metrics {
             commit: commit.into(),
             revision: revision.to_string(),
         };
-        let mut now = match self.applied_now.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut now = self
+            .applied_now
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(old) = now.insert(app.into(), labels.clone()) {
             self.applied.remove(&old);
         }

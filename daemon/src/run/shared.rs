@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use syncd_config::ResolvedEnv;
@@ -97,10 +97,7 @@ pub struct Shared {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic in another task must not wedge the daemon; the data is still consistent per call.
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Shared {
@@ -202,18 +199,18 @@ impl Shared {
 
     /// The current settings.
     pub fn settings(&self) -> Settings {
-        match self.settings.read() {
-            Ok(s) => s.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        self.settings
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Replaces the settings (config reload).
     pub fn set_settings(&self, s: Settings) {
-        match self.settings.write() {
-            Ok(mut g) => *g = s,
-            Err(p) => *p.into_inner() = s,
-        }
+        *self
+            .settings
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = s
     }
 
     /// The hook timeout.
@@ -223,27 +220,29 @@ impl Shared {
 
     /// The cluster's capabilities as charts see them.
     pub fn capabilities(&self) -> syncd_helm::chart::Capabilities {
-        match self.capabilities.read() {
-            Ok(c) => c.0.clone(),
-            Err(p) => p.into_inner().0.clone(),
-        }
+        self.capabilities
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+            .clone()
     }
 
     /// A string that changes when the capabilities do (part of every chart's fingerprint).
     pub fn capabilities_key(&self) -> String {
-        match self.capabilities.read() {
-            Ok(c) => c.1.clone(),
-            Err(p) => p.into_inner().1.clone(),
-        }
+        self.capabilities
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1
+            .clone()
     }
 
     /// Records the capabilities read at the start of a round.
     pub fn set_capabilities(&self, caps: syncd_helm::chart::Capabilities) {
         let key = format!("{caps:?}");
-        match self.capabilities.write() {
-            Ok(mut g) => *g = (caps, key),
-            Err(p) => *p.into_inner() = (caps, key),
-        }
+        *self
+            .capabilities
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = (caps, key);
     }
 
     /// The cached render of app, if its key is `key`.
@@ -265,10 +264,7 @@ impl Shared {
             })
             .collect();
         lock(&self.cache).insert(app.to_owned(), render);
-        let mut index = match self.desired.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut index = self.desired.write().unwrap_or_else(PoisonError::into_inner);
         index.retain(|_, (owner, _)| owner != app);
         for (id, obj) in objects {
             index.insert(id, (app.to_owned(), obj));
@@ -278,10 +274,7 @@ impl Shared {
     /// Stops comparing app's objects with Git (it left the environment, or was rolled back and
     /// pinned: its live objects differ from Git on purpose).
     pub fn forget_desired(&self, app: &str) {
-        let mut index = match self.desired.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut index = self.desired.write().unwrap_or_else(PoisonError::into_inner);
         index.retain(|_, (owner, _)| owner != app);
     }
 

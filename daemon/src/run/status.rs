@@ -2,7 +2,7 @@
 //! result and error — shared by the loop (writer) and the HTTP API and `syncd status` (readers).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -115,18 +115,15 @@ impl StatusBoard {
     pub fn snapshot(&self) -> DaemonStatus {
         // A poisoned lock only means a writer panicked mid-update; the data is still the best
         // there is to report.
-        match self.inner.read() {
-            Ok(s) => s.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        self.inner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Changes the status under the lock.
     pub fn update<R>(&self, f: impl FnOnce(&mut DaemonStatus) -> R) -> R {
-        let mut guard = match self.inner.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut guard = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         f(&mut guard)
     }
 

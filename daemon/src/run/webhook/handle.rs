@@ -2,6 +2,7 @@
 //! enabled? → size limit (header, then while reading) → signature over the raw body → content
 //! type → payload → dedupe → trigger. Every delivery ends in one counted outcome.
 
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -287,10 +288,11 @@ fn require_json(headers: &HeaderMap) -> Result<(), Reply> {
 impl WebhookState {
     /// Records a delivery id; false when it was seen recently.
     fn first_delivery(&self, provider: Provider, id: &str) -> bool {
-        let mut dedupe = match self.shared.dedupe.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut dedupe = self
+            .shared
+            .dedupe
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         dedupe.first_time(&format!("{provider}:{id}"))
     }
 }

@@ -14,7 +14,7 @@ mod secrets;
 mod verify;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use axum::routing::post;
 use axum::Router;
@@ -158,10 +158,11 @@ impl WebhookState {
     /// swapped in, so a failed reload leaves the previous ones serving.
     pub fn reload(&self, settings: &WebhookSettings) -> Result<(), WebhookError> {
         let fresh = Arc::new(WebhookSecrets::load(settings)?);
-        let mut guard = match self.shared.secrets.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut guard = self
+            .shared
+            .secrets
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         *guard = fresh;
         Ok(())
     }
@@ -176,10 +177,13 @@ impl WebhookState {
     }
 
     fn secrets(&self) -> Arc<WebhookSecrets> {
-        match self.shared.secrets.read() {
-            Ok(g) => Arc::clone(&g),
-            Err(p) => Arc::clone(&p.into_inner()),
-        }
+        Arc::clone(
+            &self
+                .shared
+                .secrets
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 }
 
