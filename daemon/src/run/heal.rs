@@ -98,12 +98,7 @@ impl Healer {
     /// Starts a watcher for every kind of app's latest render not watched yet (what Git wants
     /// of each object is kept current by [`Shared::store`]).
     pub async fn app_rendered(&mut self, cluster: &Cluster, app: &str) {
-        let objects = self.shared.render_of(app).unwrap_or_default();
-        let mut kinds: HashMap<(String, String), String> = HashMap::new();
-        for (id, obj) in objects {
-            let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_owned();
-            kinds.insert((id.group.clone(), id.kind.clone()), api_version);
-        }
+        let kinds = self.shared.kinds_of(app);
         self.watchers.retain(|_, h| !h.is_finished());
         for (key, api_version) in kinds {
             if !self.watchers.contains_key(&key) {

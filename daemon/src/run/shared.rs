@@ -299,15 +299,24 @@ impl Shared {
         gone
     }
 
-    /// The objects of app's last render: what self-heal compares the live ones against.
-    pub fn render_of(&self, app: &str) -> Option<Vec<(ObjectId, serde_json::Value)>> {
-        lock(&self.cache).get(app).map(|c| {
-            c.rendered
-                .manifests
-                .iter()
-                .map(|m| (m.id.clone(), m.object.clone()))
-                .collect()
-        })
+    /// The kinds of app's last render, as `(group, kind)` with the `apiVersion` it uses: what
+    /// self-heal watches.
+    pub fn kinds_of(&self, app: &str) -> HashMap<(String, String), String> {
+        lock(&self.cache)
+            .get(app)
+            .map(|c| {
+                c.rendered
+                    .manifests
+                    .iter()
+                    .map(|m| {
+                        (
+                            (m.id.group.clone(), m.id.kind.clone()),
+                            m.api_version.clone(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// One object may belong to only one app of an environment.
