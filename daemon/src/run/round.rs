@@ -32,6 +32,9 @@ pub enum RoundError {
     /// The repo does not load or the environment does not resolve.
     #[error("{0}")]
     Config(#[from] syncd_config::ConfigError),
+    /// Loading the repo stopped without an answer (its task panicked or was cancelled).
+    #[error("loading the repo: {0}")]
+    Load(String),
     /// Reading capabilities or pins failed.
     #[error("{0}")]
     Cluster(String),
@@ -81,7 +84,7 @@ pub async fn snapshot(fetcher: &Fetcher, config: &DaemonConfig) -> Result<Snapsh
     let root2 = root.clone();
     let env = tokio::task::spawn_blocking(move || Repo::load(&root2)?.resolve(&env_name))
         .await
-        .map_err(|e| RoundError::Cluster(format!("loading the repo: {e}")))??;
+        .map_err(|e| RoundError::Load(e.to_string()))??;
     Ok(Snapshot {
         repo: Arc::new(RepoState {
             root,
