@@ -52,6 +52,11 @@ struct Loop {
     last: Option<Snapshot>,
 }
 
+/// A burst of pushes fires after a quiet `window`, or after ten windows (at least 2 s) at most.
+fn debouncer(window: Duration) -> Debouncer {
+    Debouncer::new(window, (window * 10).max(Duration::from_secs(2)))
+}
+
 impl Controller {
     /// A loop over shared state, fed by `triggers`.
     pub fn new(
@@ -77,7 +82,7 @@ impl Controller {
         let mut shutdown = self.shared.shutdown.clone();
         let window = self.config.webhooks.debounce;
         let mut st = Loop {
-            debouncer: Debouncer::new(window, (window * 10).max(Duration::from_secs(2))),
+            debouncer: debouncer(window),
             tasks: JoinSet::new(),
             slots: Arc::new(Semaphore::new(self.config.concurrency)),
             again: BTreeMap::new(),
@@ -389,18 +394,11 @@ impl Controller {
         {
             tracing::warn!("listen address and leader election take effect at the next restart");
         }
-        self.shared.set_settings(super::shared::Settings {
-            hook_timeout: next.hook_timeout,
-            retry_initial: next.retry.initial,
-            retry_max: next.retry.max,
-        });
+        self.shared.set_settings(super::shared::Settings::of(&next));
         if next.concurrency != self.config.concurrency {
             st.slots = Arc::new(Semaphore::new(next.concurrency));
         }
-        st.debouncer = Debouncer::new(
-            next.webhooks.debounce,
-            (next.webhooks.debounce * 10).max(Duration::from_secs(2)),
-        );
+        st.debouncer = debouncer(next.webhooks.debounce);
         st.next_poll = Instant::now()
             + next
                 .poll_interval

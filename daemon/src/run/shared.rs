@@ -57,6 +57,17 @@ pub struct Settings {
     pub retry_max: Duration,
 }
 
+impl Settings {
+    /// The reloadable settings of a daemon configuration.
+    pub fn of(config: &syncd_config::DaemonConfig) -> Settings {
+        Settings {
+            hook_timeout: config.hook_timeout,
+            retry_initial: config.retry.initial,
+            retry_max: config.retry.max,
+        }
+    }
+}
+
 /// What a health wait found.
 #[derive(Clone, Debug)]
 pub struct HealthOutcome {
@@ -83,8 +94,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Becomes true on shutdown.
     pub shutdown: watch::Receiver<bool>,
-    /// Events about synced objects; `None` to record none.
-    pub events: Option<EventRecorder>,
+    /// Events about synced objects.
+    pub events: EventRecorder,
     machines: Mutex<HashMap<String, AppMachine>>,
     cache: Mutex<HashMap<String, CachedRender>>,
     /// What Git wants of each object (as the server would store it) and its app: what the drift
@@ -108,7 +119,7 @@ impl Shared {
         status: StatusBoard,
         metrics: Arc<Metrics>,
         shutdown: watch::Receiver<bool>,
-        events: Option<EventRecorder>,
+        events: EventRecorder,
         settings: Settings,
     ) -> Shared {
         let caps = syncd_helm::chart::Capabilities::default();
@@ -368,9 +379,7 @@ impl Shared {
 
     async fn event(&self, target: &EventTarget, kind: EventType, reason: &str, note: &str) {
         tracing::info!(object = %format!("{}/{}", target.kind, target.name), kind = kind.as_str(), reason, note, "event");
-        if let Some(events) = &self.events {
-            events.record(target, kind, reason, reason, note).await;
-        }
+        self.events.record(target, kind, reason, reason, note).await;
     }
 
     /// Records an event on every object a sync wrote, pruned or failed; `api_versions` names

@@ -111,22 +111,14 @@ pub async fn run(path: &Path) -> Result<(), DaemonError> {
 
     let configs = super::reload::watch_config(config.clone(), stop_rx.clone())?;
     tokio::spawn(reload_webhooks(webhooks, configs.clone()));
-    let settings = Settings {
-        hook_timeout: config.hook_timeout,
-        retry_initial: config.retry.initial,
-        retry_max: config.retry.max,
-    };
     let shared = Arc::new(Shared::new(
         cluster.clone(),
         fetcher,
         status,
         metrics,
         stop_rx,
-        Some(super::events::EventRecorder::new(
-            cluster.client().clone(),
-            identity.clone(),
-        )),
-        settings,
+        super::events::EventRecorder::new(cluster.client().clone(), identity.clone()),
+        Settings::of(&config),
     ));
     // Event series counts are written in batches; keep them current.
     let flusher = {
@@ -135,9 +127,7 @@ pub async fn run(path: &Path) -> Result<(), DaemonError> {
             let mut tick = tokio::time::interval(Duration::from_secs(30));
             loop {
                 tick.tick().await;
-                if let Some(n) = &shared.events {
-                    n.flush().await;
-                }
+                shared.events.flush().await;
             }
         })
     };
@@ -157,9 +147,7 @@ pub async fn run(path: &Path) -> Result<(), DaemonError> {
     .run()
     .await;
     flusher.abort();
-    if let Some(n) = &shared.events {
-        n.flush().await;
-    }
+    shared.events.flush().await;
     let _ = lease_stop_tx.send(true);
     if let Some(e) = elector {
         let _ = tokio::time::timeout(Duration::from_secs(5), e).await;
