@@ -105,6 +105,7 @@ pub async fn reconcile(shared: Arc<Shared>, job: Job) -> Ended {
         env = %job.env.name,
         app = %app,
         commit = job.checkout.commit.as_deref().unwrap_or("-"),
+        revision = tracing::field::Empty,
     );
     let started = Instant::now();
     // Every log line of the run (and of the stages it calls) carries the span.
@@ -312,6 +313,9 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
         .report_events(&app.name, &report, &api_versions, job.drift_only)
         .await;
     let revision = report.revision.as_ref().map(|r| r.number);
+    if let Some(n) = revision {
+        tracing::Span::current().record("revision", n);
+    }
     if !report.succeeded() {
         let message = match report.outcome() {
             crate::history::Outcome::Failed { message } => message,
