@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use syncd_config::{ChartSource, CredentialsSpec, ResolvedApp, SecretSource, SourceSpec};
 
 use super::chart::{ChartCache, ChartRef, ChartSourceError};
-use super::credentials::{CredentialError, Credentials, SecretRef};
+use super::credentials::{read_secret, CredentialError, Credentials};
 use super::git::{redact_url, resolve_inside, Checkout, GitCache, GitError, GitRef, GitRemote};
 use super::{AppSources, Pinned, PinnedExtra};
 
@@ -279,13 +279,7 @@ pub fn credentials(app: &str, spec: Option<&CredentialsSpec>) -> Result<Credenti
         app: app.to_string(),
         source,
     };
-    let read = |s: &SecretSource| {
-        let r = match s {
-            SecretSource::Env(name) => SecretRef::Env(name.clone()),
-            SecretSource::File(path) => SecretRef::File(path.clone()),
-        };
-        r.read().map_err(err)
-    };
+    let read = |s: &SecretSource| read_secret(s).map_err(err);
     let Some(spec) = spec else {
         return Ok(Credentials::None);
     };
