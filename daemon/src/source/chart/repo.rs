@@ -184,9 +184,9 @@ async fn fetch_index(
             url: url.to_string(),
             reason,
         })?;
-        write_atomic(cache, index_path, text.as_bytes())?;
+        cache.store.write_atomic(index_path, text.as_bytes())?;
         match etag {
-            Some(e) => write_atomic(cache, etag_path, e.as_bytes())?,
+            Some(e) => cache.store.write_atomic(etag_path, e.as_bytes())?,
             None => {
                 let _ = std::fs::remove_file(etag_path);
             }
@@ -197,19 +197,6 @@ async fn fetch_index(
         url: url.to_string(),
         reason,
     })
-}
-
-fn write_atomic(
-    cache: &ChartCache,
-    dest: &std::path::Path,
-    bytes: &[u8],
-) -> Result<(), ChartSourceError> {
-    let tmp = cache.store.temp_dir()?;
-    let file = tmp.join("f");
-    std::fs::write(&file, bytes).map_err(ChartSourceError::cache(&file))?;
-    std::fs::rename(&file, dest).map_err(ChartSourceError::cache(dest))?;
-    let _ = std::fs::remove_dir(&tmp);
-    Ok(())
 }
 
 pub(super) fn auth_failed(url: &Url, status: StatusCode, creds: &Credentials) -> ChartSourceError {
