@@ -371,14 +371,8 @@ fn duration_at(ctx: &mut Ctx<'_>, raw: Option<String>, at: &[&str], default_secs
     let Some(text) = raw else {
         return Duration::from_secs(default_secs);
     };
-    let at: Vec<Seg> = at.iter().map(|s| Seg::from(*s)).collect();
-    // Sub-second values matter for debounce; `ms` is accepted beside s/m/h.
-    if let Some(ms) = text.trim().strip_suffix("ms") {
-        if let Ok(n) = ms.parse::<u64>() {
-            return Duration::from_millis(n);
-        }
-    }
     parse_duration(&text).unwrap_or_else(|e| {
+        let at: Vec<Seg> = at.iter().map(|s| Seg::from(*s)).collect();
         ctx.invalid(&at, e);
         Duration::from_secs(default_secs)
     })

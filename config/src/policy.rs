@@ -107,7 +107,7 @@ pub enum SelfHeal {
     Report,
 }
 
-/// Parses a duration written `90s`, `5m`, `1h` or plain seconds.
+/// Parses a duration written `200ms`, `90s`, `5m`, `1h` or plain seconds.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
@@ -118,10 +118,11 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         .parse()
         .map_err(|_| format!("{s:?} is not a duration like 90s, 5m or 1h"))?;
     let secs = match unit {
+        "ms" => return Ok(std::time::Duration::from_millis(n)),
         "s" => n,
         "m" => n * 60,
         "h" => n * 3600,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
     };
     Ok(std::time::Duration::from_secs(secs))
 }
@@ -160,6 +161,7 @@ mod tests {
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("m").is_err());
     }

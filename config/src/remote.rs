@@ -2,14 +2,14 @@
 //! their credentials (places to read secrets from, never the secrets).
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::model::{ChartSource, CredentialsSpec, ExtraSource, SecretSource};
 use crate::position::Seg;
 use crate::raw::{
     RawCredentials, RawExtraSource, RawGitChart, RawOciChart, RawRepoChart, RawSecretRef,
 };
-use crate::validate::Ctx;
+use crate::validate::{lexical_join, Ctx};
 
 /// What kind of remote a URL is for; decides the schemes allowed.
 #[derive(Clone, Copy)]
@@ -268,26 +268,15 @@ fn absolute(ctx: &mut Ctx<'_>, path: &str, at: &[Seg]) -> Option<PathBuf> {
 
 /// Cleans a path inside a remote checkout, refusing absolute paths and `..` that leave it.
 fn clean_inside(rel: &str) -> Result<String, &'static str> {
-    let mut out: Vec<&str> = Vec::new();
     if Path::new(rel).is_absolute() {
         return Err("must be relative");
     }
-    for c in Path::new(rel).components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if out.pop().is_none() {
-                    return Err("leads outside the repository");
-                }
-            }
-            Component::Normal(s) => out.push(s.to_str().ok_or("must be UTF-8")?),
-            Component::RootDir | Component::Prefix(_) => return Err("must be relative"),
-        }
-    }
-    Ok(if out.is_empty() {
+    let clean =
+        lexical_join(Path::new(""), Path::new(rel)).ok_or("leads outside the repository")?;
+    Ok(if clean.as_os_str().is_empty() {
         ".".to_owned()
     } else {
-        out.join("/")
+        clean.to_string_lossy().into_owned()
     })
 }
 

@@ -217,20 +217,24 @@ fn clean_join(base: &Path, rel: &str) -> Result<PathBuf, &'static str> {
     if rel.is_absolute() {
         return Err("must be relative");
     }
+    lexical_join(base, rel).ok_or("leads outside the repo")
+}
+
+/// `base` joined with `rel`, `.` dropped and `..` resolved on the text alone (nothing is looked
+/// up on disk); `None` when `..` climbs above the start of `base` or `rel` is absolute.
+pub(crate) fn lexical_join(base: &Path, rel: &Path) -> Option<PathBuf> {
     let mut out: Vec<Component> = base.components().collect();
     for c in rel.components() {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                if out.pop().is_none() {
-                    return Err("leads outside the repo");
-                }
+                out.pop()?;
             }
             Component::Normal(_) => out.push(c),
-            Component::RootDir | Component::Prefix(_) => return Err("must be relative"),
+            Component::RootDir | Component::Prefix(_) => return None,
         }
     }
-    Ok(out.iter().collect())
+    Some(out.iter().collect())
 }
 
 #[cfg(test)]

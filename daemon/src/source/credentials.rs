@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use syncd_config::SecretSource;
+
 /// A secret value. `Debug` and `Display` print `<redacted>`; only [`Secret::expose`] reads it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -32,15 +34,6 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Where a secret is read from. The config names the place, never the value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SecretRef {
-    /// An environment variable of the syncd process.
-    Env(String),
-    /// A file (a mounted Kubernetes Secret, say); one trailing newline is dropped.
-    File(PathBuf),
-}
-
 /// A secret could not be read. Names the place, never the value.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
@@ -57,27 +50,26 @@ pub enum CredentialError {
     },
 }
 
-impl SecretRef {
-    /// Reads the secret now (so a rotated file is picked up on the next fetch).
-    pub fn read(&self) -> Result<Secret, CredentialError> {
-        match self {
-            SecretRef::Env(name) => std::env::var(name)
-                .map(Secret)
-                .map_err(|_| CredentialError::MissingEnv(name.clone())),
-            SecretRef::File(path) => {
-                let mut text =
-                    std::fs::read_to_string(path).map_err(|source| CredentialError::File {
-                        path: path.clone(),
-                        source,
-                    })?;
-                if text.ends_with('\n') {
+/// Reads the secret from the place the config names, now (so a rotated file is picked up on
+/// the next read). A file loses one trailing newline.
+pub fn read_secret(place: &SecretSource) -> Result<Secret, CredentialError> {
+    match place {
+        SecretSource::Env(name) => std::env::var(name)
+            .map(Secret)
+            .map_err(|_| CredentialError::MissingEnv(name.clone())),
+        SecretSource::File(path) => {
+            let mut text =
+                std::fs::read_to_string(path).map_err(|source| CredentialError::File {
+                    path: path.clone(),
+                    source,
+                })?;
+            if text.ends_with('\n') {
+                text.pop();
+                if text.ends_with('\r') {
                     text.pop();
-                    if text.ends_with('\r') {
-                        text.pop();
-                    }
                 }
-                Ok(Secret(text))
             }
+            Ok(Secret(text))
         }
     }
 }
@@ -133,10 +125,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("token");
         std::fs::write(&path, "abc\n").unwrap();
-        assert_eq!(SecretRef::File(path).read().unwrap().expose(), "abc");
-        let err = SecretRef::Env("SYNCD_TEST_SURELY_UNSET".into())
-            .read()
-            .unwrap_err();
+        assert_eq!(
+            read_secret(&SecretSource::File(path)).unwrap().expose(),
+            "abc"
+        );
+        let err = read_secret(&SecretSource::Env("SYNCD_TEST_SURELY_UNSET".into())).unwrap_err();
         assert_eq!(
             err.to_string(),
             "credential environment variable SYNCD_TEST_SURELY_UNSET is not set"

@@ -2,13 +2,16 @@
 //! another git repo, in a Helm repository or an OCI registry, with missing dependencies filled
 //! in) and its extra git sources, each resolved to a commit or a digest before anything renders.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use syncd_config::{ChartSource, CredentialsSpec, ResolvedApp, SecretSource, SourceSpec};
 
 use super::chart::{ChartCache, ChartRef, ChartSourceError};
-use super::credentials::{CredentialError, Credentials, SecretRef};
-use super::git::{redact_url, resolve_inside, Checkout, GitCache, GitError, GitRef, GitRemote};
+use super::credentials::{read_secret, CredentialError, Credentials};
+use super::git::{
+    redact_url, resolve_inside, Checkout, GitCache, GitError, GitRef, GitRemote, Resolved,
+};
 use super::{AppSources, Pinned, PinnedExtra};
 
 /// Default bound of the git checkout cache (mirrors and checkouts), in bytes.
@@ -105,25 +108,19 @@ impl Fetcher {
             warnings: Vec::new(),
             leases: Vec::new(),
         };
+        let mut seen = HashMap::new();
         if let SourceSpec::Helm { chart, .. } = &app.source {
-            self.fetch_chart(app, chart, &mut out).await?;
+            self.fetch_chart(app, chart, &mut seen, &mut out).await?;
         }
         for src in &app.sources {
-            let creds = credentials(&app.name, src.credentials.as_ref())?;
             let remote = GitRemote {
                 url: src.url.clone(),
-                credentials: creds,
+                credentials: credentials(&app.name, src.credentials.as_ref())?,
             };
             let what = format!("source {}", src.name);
             let resolved = self
-                .git
-                .resolve_async(remote, GitRef::parse(&src.reference))
-                .await
-                .map_err(|source| git_err(app, &what, source))?;
-            if let Some(why) = &resolved.stale {
-                out.warnings
-                    .push(stale_warning(app, &what, &resolved.commit, why));
-            }
+                .resolve_git(app, &what, &remote, &src.reference, &mut seen, &mut out)
+                .await?;
             out.sources.extra.push(PinnedExtra {
                 name: src.name.clone(),
                 // As configured, so pods clone what the app names; the config refuses URLs
@@ -138,10 +135,44 @@ impl Fetcher {
         Ok(out)
     }
 
+    /// Fetches `remote` and resolves `reference`, unless this app already resolved the same
+    /// URL at the same ref: a chart and a source kept in one repository then cost one fetch and
+    /// are pinned to one commit. A stale result is warned about for each use.
+    async fn resolve_git(
+        &self,
+        app: &ResolvedApp,
+        what: &str,
+        remote: &GitRemote,
+        reference: &str,
+        seen: &mut Seen,
+        out: &mut Fetched,
+    ) -> Result<Resolved, FetchError> {
+        let reference = GitRef::parse(reference);
+        let key = (remote.url.clone(), reference.clone());
+        let resolved = match seen.get(&key) {
+            Some(resolved) => resolved.clone(),
+            None => {
+                let resolved = self
+                    .git
+                    .resolve_async(remote.clone(), reference)
+                    .await
+                    .map_err(|e| git_err(app, what, e))?;
+                seen.insert(key, resolved.clone());
+                resolved
+            }
+        };
+        if let Some(why) = &resolved.stale {
+            out.warnings
+                .push(stale_warning(app, what, &resolved.commit, why));
+        }
+        Ok(resolved)
+    }
+
     async fn fetch_chart(
         &self,
         app: &ResolvedApp,
         chart: &ChartSource,
+        seen: &mut Seen,
         out: &mut Fetched,
     ) -> Result<(), FetchError> {
         let chart_err = |source| FetchError::Chart {
@@ -168,14 +199,8 @@ impl Fetcher {
                     credentials: credentials(&app.name, spec.as_ref())?,
                 };
                 let resolved = self
-                    .git
-                    .resolve_async(remote.clone(), GitRef::parse(reference))
-                    .await
-                    .map_err(|e| git_err(app, "chart", e))?;
-                if let Some(why) = &resolved.stale {
-                    out.warnings
-                        .push(stale_warning(app, "chart", &resolved.commit, why));
-                }
+                    .resolve_git(app, "chart", &remote, reference, seen, out)
+                    .await?;
                 let checkout = self
                     .git
                     .checkout_async(remote, resolved.commit.clone())
@@ -256,6 +281,9 @@ impl Fetcher {
     }
 }
 
+/// What one `fetch_app` call has resolved so far, by (URL as configured, ref).
+type Seen = HashMap<(String, GitRef), Resolved>;
+
 fn git_err(app: &ResolvedApp, what: &str, source: GitError) -> FetchError {
     FetchError::Git {
         app: app.name.clone(),
@@ -279,13 +307,7 @@ pub fn credentials(app: &str, spec: Option<&CredentialsSpec>) -> Result<Credenti
         app: app.to_string(),
         source,
     };
-    let read = |s: &SecretSource| {
-        let r = match s {
-            SecretSource::Env(name) => SecretRef::Env(name.clone()),
-            SecretSource::File(path) => SecretRef::File(path.clone()),
-        };
-        r.read().map_err(err)
-    };
+    let read = |s: &SecretSource| read_secret(s).map_err(err);
     let Some(spec) = spec else {
         return Ok(Credentials::None);
     };
@@ -313,6 +335,73 @@ pub fn credentials(app: &str, spec: Option<&CredentialsSpec>) -> Result<Credenti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .args(["-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    #[tokio::test]
+    async fn a_chart_and_a_source_in_one_repository_pin_one_commit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("mono");
+        std::fs::create_dir_all(repo.join("charts/x")).unwrap();
+        std::fs::write(
+            repo.join("charts/x/Chart.yaml"),
+            "apiVersion: v2\nname: x\nversion: 0.1.0\n",
+        )
+        .unwrap();
+        git(&repo, &["init", "-q"]);
+        git(&repo, &["add", "-A"]);
+        git(&repo, &["commit", "-qm", "init"]);
+        let head = git(&repo, &["rev-parse", "HEAD"]);
+        let url = repo.to_string_lossy().into_owned();
+        let app = ResolvedApp {
+            name: "trainer".into(),
+            env: "dev".into(),
+            dir: tmp.path().to_path_buf(),
+            source: SourceSpec::Helm {
+                chart: ChartSource::Git {
+                    url: url.clone(),
+                    reference: "main".into(),
+                    path: "charts/x".into(),
+                    credentials: None,
+                },
+                release_name: "trainer".into(),
+                values_files: Vec::new(),
+                values: Vec::new(),
+                set: Vec::new(),
+            },
+            sources: vec![syncd_config::ExtraSource {
+                name: "code".into(),
+                url,
+                reference: "main".into(),
+                credentials: None,
+                inject_revision: None,
+                inject_repository: None,
+            }],
+            namespace: None,
+            labels: Default::default(),
+            annotations: Default::default(),
+            policy: Default::default(),
+        };
+        let fetcher = Fetcher::open(&tmp.path().join("cache"), 0).unwrap();
+        let fetched = fetcher.fetch_app(&app).await.unwrap();
+        assert_eq!(fetched.sources.chart.as_ref().unwrap().digest, head);
+        assert_eq!(fetched.sources.extra[0].commit, head);
+        assert!(fetched.warnings.is_empty(), "{:?}", fetched.warnings);
+    }
 
     #[test]
     fn credentials_are_read_from_their_places() {

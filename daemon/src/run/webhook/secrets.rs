@@ -4,7 +4,7 @@
 use syncd_config::{SecretSource, WebhookSettings};
 
 use super::{Provider, WebhookError};
-use crate::source::credentials::{Secret, SecretRef};
+use crate::source::credentials::{read_secret, Secret};
 
 /// The secrets and limits the webhook endpoints use; `Debug` never shows a value.
 #[derive(Clone, Debug)]
@@ -51,20 +51,13 @@ fn read(provider: Provider, source: Option<&SecretSource>) -> Result<Option<Secr
     let Some(source) = source else {
         return Ok(None);
     };
-    let (place, reference) = match source {
-        SecretSource::Env(name) => (
-            format!("environment variable {name}"),
-            SecretRef::Env(name.clone()),
-        ),
-        SecretSource::File(path) => (
-            format!("file {}", path.display()),
-            SecretRef::File(path.clone()),
-        ),
-    };
-    let secret = reference
-        .read()
+    let secret = read_secret(source)
         .map_err(|source| WebhookError::SecretUnreadable { provider, source })?;
     if secret.expose().is_empty() {
+        let place = match source {
+            SecretSource::Env(name) => format!("environment variable {name}"),
+            SecretSource::File(path) => format!("file {}", path.display()),
+        };
         return Err(WebhookError::SecretEmpty { provider, place });
     }
     Ok(Some(secret))

@@ -94,15 +94,21 @@ impl Store {
     /// Stores an archive under its digest (the caller has verified it) and returns the path.
     pub fn put_blob(&self, hex: &str, bytes: &[u8]) -> Result<PathBuf, ChartSourceError> {
         let dest = self.blob_path(hex);
-        if dest.is_file() {
-            return Ok(dest);
+        if !dest.is_file() {
+            self.write_atomic(&dest, bytes)?;
         }
-        let tmp = self.temp_dir()?;
-        let file = tmp.join("blob.tgz");
-        std::fs::write(&file, bytes).map_err(ChartSourceError::cache(&file))?;
-        std::fs::rename(&file, &dest).map_err(ChartSourceError::cache(&dest))?;
-        let _ = std::fs::remove_dir(&tmp);
         Ok(dest)
+    }
+
+    /// Writes `dest` through a file under `tmp/` and a rename, so a reader sees the old
+    /// content or the new, never a part.
+    pub fn write_atomic(&self, dest: &Path, bytes: &[u8]) -> Result<(), ChartSourceError> {
+        let tmp = self.temp_dir()?;
+        let file = tmp.join("f");
+        std::fs::write(&file, bytes).map_err(ChartSourceError::cache(&file))?;
+        std::fs::rename(&file, dest).map_err(ChartSourceError::cache(dest))?;
+        let _ = std::fs::remove_dir(&tmp);
+        Ok(())
     }
 
     /// The extracted chart of a digest, if it is in the cache.

@@ -188,6 +188,11 @@ pub(super) async fn ensure(
     creds_for: &(dyn Fn(&str) -> Credentials + Sync),
 ) -> Result<PathBuf, ChartSourceError> {
     let meta = read_meta(chart_dir)?;
+    // This runs before every render of every chart: without declared dependencies there is
+    // nothing to look up, so `charts/` (whose archives `present` decompresses) is not read.
+    if meta.dependencies.is_empty() {
+        return Ok(chart_dir.to_path_buf());
+    }
     let have = present(chart_dir);
     let lock = read_lock(chart_dir);
     let dep_err = |dep: &Dep, reason: String| ChartSourceError::Dependency {

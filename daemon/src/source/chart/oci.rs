@@ -398,11 +398,7 @@ pub(super) async fn fetch(
     // Remember manifest → layer so a digest pin is served offline next time.
     let record = cache.store.path("oci").join(format!("{manifest_hex}.json"));
     if !record.is_file() {
-        let tmp = cache.store.temp_dir()?;
-        let file = tmp.join("m.json");
-        std::fs::write(&file, &body).map_err(ChartSourceError::cache(&file))?;
-        std::fs::rename(&file, &record).map_err(ChartSourceError::cache(&record))?;
-        let _ = std::fs::remove_dir(&tmp);
+        cache.store.write_atomic(&record, &body)?;
     }
     let version = match tag {
         Some(t) => t,

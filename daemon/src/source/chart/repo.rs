@@ -162,54 +162,43 @@ async fn fetch_index(
     }
     let resp = req.send().await.map_err(|e| fail(describe(e)))?;
     let status = resp.status();
-    let text = if status == StatusCode::NOT_MODIFIED {
-        cached.ok_or_else(|| fail("304 Not Modified without a cached index".into()))?
-    } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        return Err(auth_failed(url, status, creds));
-    } else if !status.is_success() {
-        return Err(fail(status_text(status)));
-    } else {
-        let etag = resp
-            .headers()
-            .get(reqwest::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = read_limited(resp, DOWNLOAD_LIMIT).await.map_err(fail)?;
-        let text = String::from_utf8(body).map_err(|_| ChartSourceError::IndexParse {
-            url: url.to_string(),
-            reason: "not UTF-8".into(),
-        })?;
-        // Only a parseable index replaces the cached one.
-        IndexFile::parse(&text).map_err(|reason| ChartSourceError::IndexParse {
+    let parse = |text: &str| {
+        IndexFile::parse(text).map_err(|reason| ChartSourceError::IndexParse {
             url: url.to_string(),
             reason,
-        })?;
-        write_atomic(cache, index_path, text.as_bytes())?;
-        match etag {
-            Some(e) => write_atomic(cache, etag_path, e.as_bytes())?,
-            None => {
-                let _ = std::fs::remove_file(etag_path);
-            }
-        }
-        text
+        })
     };
-    IndexFile::parse(&text).map_err(|reason| ChartSourceError::IndexParse {
+    if status == StatusCode::NOT_MODIFIED {
+        return parse(
+            &cached.ok_or_else(|| fail("304 Not Modified without a cached index".into()))?,
+        );
+    }
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        return Err(auth_failed(url, status, creds));
+    }
+    if !status.is_success() {
+        return Err(fail(status_text(status)));
+    }
+    let etag = resp
+        .headers()
+        .get(reqwest::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = read_limited(resp, DOWNLOAD_LIMIT).await.map_err(fail)?;
+    let text = String::from_utf8(body).map_err(|_| ChartSourceError::IndexParse {
         url: url.to_string(),
-        reason,
-    })
-}
-
-fn write_atomic(
-    cache: &ChartCache,
-    dest: &std::path::Path,
-    bytes: &[u8],
-) -> Result<(), ChartSourceError> {
-    let tmp = cache.store.temp_dir()?;
-    let file = tmp.join("f");
-    std::fs::write(&file, bytes).map_err(ChartSourceError::cache(&file))?;
-    std::fs::rename(&file, dest).map_err(ChartSourceError::cache(dest))?;
-    let _ = std::fs::remove_dir(&tmp);
-    Ok(())
+        reason: "not UTF-8".into(),
+    })?;
+    // Only a parseable index replaces the cached one.
+    let index = parse(&text)?;
+    cache.store.write_atomic(index_path, text.as_bytes())?;
+    match etag {
+        Some(e) => cache.store.write_atomic(etag_path, e.as_bytes())?,
+        None => {
+            let _ = std::fs::remove_file(etag_path);
+        }
+    }
+    Ok(index)
 }
 
 pub(super) fn auth_failed(url: &Url, status: StatusCode, creds: &Credentials) -> ChartSourceError {

@@ -148,12 +148,7 @@ impl GitCache {
         // The shared lock is taken before looking at the directory, so eviction (which takes it
         // exclusively before removing) cannot remove what we are about to return.
         let marker = uses.join(&commit);
-        let in_use = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&marker)
-            .map_err(GitError::cache(&marker))?;
+        let in_use = open_marker(&marker)?;
         in_use.lock_shared().map_err(|source| GitError::Lock {
             path: marker.clone(),
             source,
@@ -243,12 +238,7 @@ fn cached_sha(repo: &Repository, reference: &GitRef) -> Option<(String, String)>
 }
 
 pub(crate) fn lock_exclusive(path: &Path) -> Result<File, GitError> {
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(GitError::cache(path))?;
+    let file = open_marker(path)?;
     file.lock().map_err(|source| GitError::Lock {
         path: path.to_path_buf(),
         source,
@@ -257,12 +247,19 @@ pub(crate) fn lock_exclusive(path: &Path) -> Result<File, GitError> {
 }
 
 fn touch(path: &Path) -> Result<(), GitError> {
+    open_marker(path)?
+        .set_modified(SystemTime::now())
+        .map_err(GitError::cache(path))
+}
+
+/// Opens (creating, never truncating) a lock or use-marker file: its content is never read,
+/// only its lock and mtime.
+fn open_marker(path: &Path) -> Result<File, GitError> {
     File::options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(path)
-        .and_then(|f| f.set_modified(SystemTime::now()))
         .map_err(GitError::cache(path))
 }
 
