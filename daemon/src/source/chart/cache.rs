@@ -34,7 +34,6 @@ pub fn digest_hex(digest: &str) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
-    extract_limit: u64,
 }
 
 static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
@@ -54,15 +53,7 @@ impl Store {
             std::fs::create_dir_all(&dir).map_err(ChartSourceError::cache(&dir))?;
         }
         sweep_stale_temps(&root.join("tmp"));
-        Ok(Store {
-            root,
-            extract_limit: DEFAULT_EXTRACT_LIMIT,
-        })
-    }
-
-    /// Changes the extraction size cap.
-    pub fn set_extract_limit(&mut self, bytes: u64) {
-        self.extract_limit = bytes;
+        Ok(Store { root })
     }
 
     /// `<root>/<sub>`.
@@ -125,7 +116,7 @@ impl Store {
         let bytes = std::fs::read(&blob).map_err(ChartSourceError::cache(&blob))?;
         let tmp = self.temp_dir()?;
         let archive = blob.display().to_string();
-        let result = unpack_safely(&bytes, &tmp, self.extract_limit, &archive).and_then(|()| {
+        let result = unpack_safely(&bytes, &tmp, DEFAULT_EXTRACT_LIMIT, &archive).and_then(|()| {
             name_chart_dir(&tmp, &archive)?;
             self.publish(&tmp, &self.root.join("extracted").join(hex))
         });

@@ -122,12 +122,6 @@ impl ChartCache {
         self
     }
 
-    /// Changes the cap on the bytes one chart may extract to (default 100 MiB).
-    pub fn with_extract_limit(mut self, bytes: u64) -> Self {
-        self.store.set_extract_limit(bytes);
-        self
-    }
-
     /// Resolves, downloads (unless cached), verifies and extracts a chart, then fills in its
     /// remote dependencies. `creds` are sent only to the chart's own host; dependencies on
     /// other hosts are fetched anonymously (use [`ChartCache::ensure_dependencies`] to give
