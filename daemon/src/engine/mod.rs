@@ -41,7 +41,9 @@ pub use release::{read_release, release_for};
 pub use removed::{plan_removal, removed_apps};
 pub use report::SyncReport;
 pub use rollback::{plan_rollback_to, RollbackPlan};
-pub use state::{delete_pin, list_revisions, mark_revision_health, read_pins, write_pin};
+pub use state::{
+    delete_pin, list_inventories, list_revisions, mark_revision_health, read_pins, write_pin,
+};
 pub use stored_hooks::ANNOTATION_STORED_HOOK;
 
 /// Which app, where its state lives, and how to sync it.
@@ -281,13 +283,7 @@ async fn plan_once(
             wanted.push((ri, id.clone()));
         }
     }
-    let owned = format!(
-        "{}={},{}={}",
-        crate::object::LABEL_ENV,
-        target.env,
-        crate::object::LABEL_APP,
-        target.app
-    );
+    let owned = crate::object::owner_selector(&target.env, &target.app);
     let live = live::read_live(cluster, &wanted, &owned).await?;
 
     let churn = chart::keep_live_values(&mut manifests, variation_of, &live);
