@@ -69,6 +69,22 @@ impl Target {
             policy: app.policy.clone(),
         }
     }
+
+    /// The target of an app known only from its history (a rollback, an app gone from Git),
+    /// under the policy a revision recorded (the default policy when it recorded none).
+    pub fn from_history(
+        state_namespace: &str,
+        env: &str,
+        app: &str,
+        policy: Option<&PolicySnapshot>,
+    ) -> Target {
+        Target {
+            env: env.to_string(),
+            app: app.to_string(),
+            state_namespace: state_namespace.to_string(),
+            policy: policy.map(PolicySnapshot::to_policy).unwrap_or_default(),
+        }
+    }
 }
 
 /// Explicit user permissions that relax prune safety.

@@ -63,17 +63,8 @@ pub async fn plan_removal(
     overrides: PruneOverrides,
 ) -> Result<AppPlan, EngineError> {
     let revisions = state::list_revisions(cluster, state_namespace, env, app).await?;
-    let policy = revisions
-        .last()
-        .and_then(|(r, _)| r.policy.as_ref())
-        .map(|p| p.to_policy())
-        .unwrap_or_default();
-    let target = Target {
-        env: env.to_string(),
-        app: app.to_string(),
-        state_namespace: state_namespace.to_string(),
-        policy,
-    };
+    let policy = revisions.last().and_then(|(r, _)| r.policy.as_ref());
+    let target = Target::from_history(state_namespace, env, app, policy);
     let overrides = PruneOverrides {
         allow_empty: true,
         ..overrides

@@ -28,16 +28,7 @@ pub async fn plan_rollback_to(
 ) -> Result<RollbackPlan, EngineError> {
     let (revision, manifests, hooks) =
         load_revision_with_hooks(cluster, state_namespace, env, app, to).await?;
-    let target = Target {
-        env: env.to_string(),
-        app: app.to_string(),
-        state_namespace: state_namespace.to_string(),
-        policy: revision
-            .policy
-            .as_ref()
-            .map(|p| p.to_policy())
-            .unwrap_or_default(),
-    };
+    let target = Target::from_history(state_namespace, env, app, revision.policy.as_ref());
     let plan = plan_rollback(cluster, target, manifests, hooks, overrides).await?;
     Ok(RollbackPlan {
         plan,
