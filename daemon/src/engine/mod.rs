@@ -28,10 +28,10 @@ use crate::diff::churn::{variations, ChurnNote, Variation};
 use crate::diff::{classify, Action, Change, ObjectDiff, Planned};
 use crate::history::{self, Outcome, PolicySnapshot, Revision};
 use crate::inventory::{Entry, Inventory};
-use crate::object::{Manifest, ObjectId, Origin};
+use crate::object::{Manifest, ObjectId};
 use crate::plan::{self, PruneDecision, PruneInput, ReleaseKind};
 use crate::prune::prune_all;
-use crate::render::{manifests_from_document, reject_duplicates, RenderedApp};
+use crate::render::{reject_duplicates, RenderedApp};
 
 pub use access::{check_access, required_access, AccessCheck, AccessContext, Denied};
 pub use chart::PlannedHooks;
@@ -40,7 +40,7 @@ pub use live_render::{capabilities, ClusterLookup};
 pub use release::{read_release, release_for};
 pub use removed::{plan_removal, removed_apps};
 pub use report::SyncReport;
-pub use rollback::{plan_rollback_to, RollbackPlan};
+pub use rollback::{load_revision_with_hooks, plan_rollback_to, RollbackPlan};
 pub use state::{
     delete_pin, list_inventories, list_revisions, mark_revision_health, read_pins, write_pin,
 };
@@ -560,62 +560,6 @@ fn next_inventory(
         }
     }
     inv
-}
-
-/// Loads revision `to` (default: the one before the newest): its metadata (with the policy it was
-/// synced with), its manifests, and the chart hook objects stored with it.
-pub async fn load_revision_with_hooks(
-    cluster: &Cluster,
-    state_ns: &str,
-    env: &str,
-    app: &str,
-    to: Option<u64>,
-) -> Result<(Revision, Vec<Manifest>, Vec<Manifest>), EngineError> {
-    let revisions = state::list_revisions(cluster, state_ns, env, app).await?;
-    let number = match to {
-        Some(n) => n,
-        None => {
-            let newest = revisions.last().map(|(r, _)| r.number);
-            revisions
-                .iter()
-                .rev()
-                .map(|(r, _)| r.number)
-                .find(|n| Some(*n) != newest)
-                .ok_or_else(|| EngineError::NoEarlierRevision {
-                    env: env.into(),
-                    app: app.into(),
-                })?
-        }
-    };
-    let (_, secret) = revisions
-        .iter()
-        .find(|(r, _)| r.number == number)
-        .ok_or_else(|| EngineError::RevisionNotFound {
-            env: env.into(),
-            app: app.into(),
-            number,
-        })?;
-    let (revision, objects) = history::decode(secret)?;
-    let (objects, hook_objects) = stored_hooks::split(objects);
-    let mut manifests = Vec::new();
-    for (doc, obj) in objects.into_iter().enumerate() {
-        let origin = Origin {
-            file: format!("revision {number}"),
-            doc,
-            line: 0,
-        };
-        manifests_from_document(obj, origin, &mut manifests)?;
-    }
-    let mut hooks = Vec::new();
-    for (doc, obj) in hook_objects.into_iter().enumerate() {
-        let origin = Origin {
-            file: format!("revision {number} (hooks)"),
-            doc,
-            line: 0,
-        };
-        manifests_from_document(obj, origin, &mut hooks)?;
-    }
-    Ok((revision, manifests, hooks))
 }
 
 /// Convenience for the CLI: an [`Outcome`] as a short word.

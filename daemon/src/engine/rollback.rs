@@ -1,9 +1,14 @@
 //! Planning a rollback from a stored revision alone, without Git: its objects, its policy, its
 //! rollback hooks, and the provenance the new revision records.
 
-use super::{load_revision_with_hooks, plan_rollback, AppPlan, EngineError, Provenance};
+use serde_json::Value;
+
+use super::{plan_rollback, state, stored_hooks, AppPlan, EngineError, Provenance};
 use super::{PruneOverrides, Target};
 use crate::cluster::Cluster;
+use crate::history::{self, Revision};
+use crate::object::{Manifest, Origin};
+use crate::render::{manifests_from_document, RenderError};
 
 /// A planned rollback, ready for [`super::execute`].
 #[derive(Debug)]
@@ -40,4 +45,58 @@ pub async fn plan_rollback_to(
         },
         revision: revision.number,
     })
+}
+
+/// Loads revision `to` (default: the one before the newest): its metadata (with the policy it was
+/// synced with), its manifests, and the chart hook objects stored with it.
+pub async fn load_revision_with_hooks(
+    cluster: &Cluster,
+    state_ns: &str,
+    env: &str,
+    app: &str,
+    to: Option<u64>,
+) -> Result<(Revision, Vec<Manifest>, Vec<Manifest>), EngineError> {
+    let revisions = state::list_revisions(cluster, state_ns, env, app).await?;
+    let number = match to {
+        Some(n) => n,
+        None => {
+            let newest = revisions.last().map(|(r, _)| r.number);
+            revisions
+                .iter()
+                .rev()
+                .map(|(r, _)| r.number)
+                .find(|n| Some(*n) != newest)
+                .ok_or_else(|| EngineError::NoEarlierRevision {
+                    env: env.into(),
+                    app: app.into(),
+                })?
+        }
+    };
+    let (_, secret) = revisions
+        .iter()
+        .find(|(r, _)| r.number == number)
+        .ok_or_else(|| EngineError::RevisionNotFound {
+            env: env.into(),
+            app: app.into(),
+            number,
+        })?;
+    let (revision, objects) = history::decode(secret)?;
+    let (objects, hook_objects) = stored_hooks::split(objects);
+    let manifests = to_manifests(objects, format!("revision {number}"))?;
+    let hooks = to_manifests(hook_objects, format!("revision {number} (hooks)"))?;
+    Ok((revision, manifests, hooks))
+}
+
+/// A revision's stored objects as manifests, each document's origin in `file`.
+fn to_manifests(objects: Vec<Value>, file: String) -> Result<Vec<Manifest>, RenderError> {
+    let mut out = Vec::new();
+    for (doc, obj) in objects.into_iter().enumerate() {
+        let origin = Origin {
+            file: file.clone(),
+            doc,
+            line: 0,
+        };
+        manifests_from_document(obj, origin, &mut out)?;
+    }
+    Ok(out)
 }
