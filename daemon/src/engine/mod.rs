@@ -167,26 +167,9 @@ impl AppPlan {
     }
 }
 
-/// Resolves, reads live state, pairs, dry-runs and decides prunes. Writes nothing.
-pub async fn plan_app(
-    cluster: &Cluster,
-    target: Target,
-    manifests: Vec<Manifest>,
-    overrides: PruneOverrides,
-) -> Result<AppPlan, EngineError> {
-    let rendered = RenderedApp {
-        env: target.env.clone(),
-        app: target.app.clone(),
-        manifests,
-        hooks: Vec::new(),
-        second_render: None,
-        next_revision: None,
-    };
-    plan_rendered(cluster, target, rendered, overrides).await
-}
-
-/// [`plan_app`] for a rendered app: also plans its chart hooks and, when it was rendered twice,
-/// keeps live values where the two renders disagree.
+/// Resolves, reads live state, pairs, dry-runs and decides prunes for a rendered app; also plans
+/// its chart hooks and, when it was rendered twice, keeps live values where the two renders
+/// disagree. Writes nothing.
 pub async fn plan_rendered(
     cluster: &Cluster,
     target: Target,
