@@ -1,7 +1,7 @@
 //! `syncd history` and `syncd rollback`: read and re-apply revisions stored in the cluster.
 
 use super::common::{connect, style};
-use super::diff::{print_plan, Tally};
+use super::diff::print_dry_run;
 use super::sync::{print_report, run_plan};
 use super::{HistoryArgs, RollbackArgs};
 use crate::engine::{
@@ -91,12 +91,10 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
     .await?;
     let name = format!("{}/{}", s.env, s.app);
     if args.dry_run {
-        print_plan(&plan, style(args.no_color));
-        let mut tally = Tally::default();
-        tally.add(&plan);
-        println!(
-            "{name}: dry run of rollback to revision {revision}: {}",
-            tally.line()
+        print_dry_run(
+            &plan,
+            style(args.no_color),
+            &format!("{name}: dry run of rollback to revision {revision}"),
         );
         return Ok(0);
     }
