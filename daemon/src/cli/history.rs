@@ -72,14 +72,11 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
         allow_empty: false,
         allow_over_budget: args.allow_prune_over_budget,
     };
-    let newest_commit = list_revisions(&cluster, &s.state_namespace, &s.env, &s.app)
-        .await?
-        .last()
-        .and_then(|(r, _)| r.commit.clone());
     let RollbackPlan {
         plan,
         provenance,
         revision,
+        from_commit,
     } = plan_rollback_to(
         &cluster,
         &s.state_namespace,
@@ -104,7 +101,7 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
     // A daemon must not re-apply the commit just rolled back from.
     let pin = crate::history::Pin {
         app: s.app.clone(),
-        from_commit: newest_commit,
+        from_commit,
         revision,
         time: crate::history::now_rfc3339(),
     };

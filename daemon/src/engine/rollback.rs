@@ -19,6 +19,8 @@ pub struct RollbackPlan {
     pub provenance: Provenance,
     /// The revision rolled back to.
     pub revision: u64,
+    /// The commit of the newest revision: what the rollback leaves (a pin's `from_commit`).
+    pub from_commit: Option<String>,
 }
 
 /// Plans restoring `env`/`app` to revision `to` (default: the one before the newest), under the
@@ -31,8 +33,12 @@ pub async fn plan_rollback_to(
     to: Option<u64>,
     overrides: PruneOverrides,
 ) -> Result<RollbackPlan, EngineError> {
-    let (revision, manifests, hooks) =
-        load_revision_with_hooks(cluster, state_namespace, env, app, to).await?;
+    let Stored {
+        revision,
+        manifests,
+        hooks,
+        newest_commit,
+    } = load_stored(cluster, state_namespace, env, app, to).await?;
     let target = Target::from_history(state_namespace, env, app, revision.policy.as_ref());
     let plan = plan_rollback(cluster, target, manifests, hooks, overrides).await?;
     Ok(RollbackPlan {
@@ -44,6 +50,7 @@ pub async fn plan_rollback_to(
             sources: revision.sources,
         },
         revision: revision.number,
+        from_commit: newest_commit,
     })
 }
 
@@ -56,6 +63,26 @@ pub async fn load_revision_with_hooks(
     app: &str,
     to: Option<u64>,
 ) -> Result<(Revision, Vec<Manifest>, Vec<Manifest>), EngineError> {
+    let stored = load_stored(cluster, state_ns, env, app, to).await?;
+    Ok((stored.revision, stored.manifests, stored.hooks))
+}
+
+/// A revision loaded from the history, with the newest revision's commit.
+struct Stored {
+    revision: Revision,
+    manifests: Vec<Manifest>,
+    hooks: Vec<Manifest>,
+    newest_commit: Option<String>,
+}
+
+/// Lists the history once and loads revision `to` from it (see [`load_revision_with_hooks`]).
+async fn load_stored(
+    cluster: &Cluster,
+    state_ns: &str,
+    env: &str,
+    app: &str,
+    to: Option<u64>,
+) -> Result<Stored, EngineError> {
     let revisions = state::list_revisions(cluster, state_ns, env, app).await?;
     let number = match to {
         Some(n) => n,
@@ -84,7 +111,12 @@ pub async fn load_revision_with_hooks(
     let (objects, hook_objects) = stored_hooks::split(objects);
     let manifests = to_manifests(objects, format!("revision {number}"))?;
     let hooks = to_manifests(hook_objects, format!("revision {number} (hooks)"))?;
-    Ok((revision, manifests, hooks))
+    Ok(Stored {
+        revision,
+        manifests,
+        hooks,
+        newest_commit: revisions.last().and_then(|(r, _)| r.commit.clone()),
+    })
 }
 
 /// A revision's stored objects as manifests, each document's origin in `file`.
