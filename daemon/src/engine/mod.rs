@@ -384,7 +384,7 @@ async fn execute_inner(
 ) -> Result<SyncReport, EngineError> {
     let t = plan.target.clone();
     // Refused up front, so missing permissions never leave a sync half-written.
-    access::check_access(cluster, &plan).await?;
+    let mut state_ns_ready = access::check_access(cluster, &plan).await?;
     // Hooks run when the release changes (as Argo CD and Flux do), never on a no-op sync.
     let hook_events = plan.hooks.events.filter(|_| plan.has_changes());
     let mut hook_results = Vec::new();
@@ -408,7 +408,7 @@ async fn execute_inner(
             .map(|p| (&p.pair.desired.id, p.pair.desired.api_version.as_str())),
     );
     if let Some(ahead) = ahead {
-        state::ensure_namespace(cluster, &t.state_namespace).await?;
+        ensure_state_namespace(cluster, &t.state_namespace, &mut state_ns_ready).await?;
         state::write_inventory(cluster, &t.state_namespace, &t.env, &t.app, &ahead).await?;
     }
     let applied = apply_all(
@@ -435,9 +435,9 @@ async fn execute_inner(
     report.add_hooks(hook_results);
     let inventory_changed = inventory != plan.previous;
     let record = report.counts.changed() > 0 || report.counts.failed > 0;
-    // The state namespace is checked once, and only when syncd is about to write its state.
+    // The state namespace is made sure of only when syncd is about to write its state.
     if inventory_changed || record {
-        state::ensure_namespace(cluster, &t.state_namespace).await?;
+        ensure_state_namespace(cluster, &t.state_namespace, &mut state_ns_ready).await?;
     }
     if inventory_changed {
         state::write_inventory(cluster, &t.state_namespace, &t.env, &t.app, &inventory).await?;
@@ -474,6 +474,20 @@ async fn execute_inner(
         report.revision = Some(recorded);
     }
     Ok(report)
+}
+
+/// Creates the state namespace unless this sync already saw it (the access check) or made sure
+/// of it (the write-ahead): one look per sync at most.
+async fn ensure_state_namespace(
+    cluster: &Cluster,
+    ns: &str,
+    ready: &mut bool,
+) -> Result<(), EngineError> {
+    if !*ready {
+        state::ensure_namespace(cluster, ns).await?;
+        *ready = true;
+    }
+    Ok(())
 }
 
 /// The inventory to record before applying: `previous` plus every desired object it lacks
