@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::object::{ObjectId, LABEL_APP, LABEL_ENV};
+use crate::object::{ObjectId, LABEL_APP, LABEL_ENV, LABEL_STATE};
 
 /// Data key holding the encoded inventory.
 const DATA_KEY: &str = "inventory.json";
@@ -53,7 +53,7 @@ impl Inventory {
 
     /// Label selector of every inventory ConfigMap of `env` (one per app synced there).
     pub fn env_selector(env: &str) -> String {
-        format!("syncd.io/state=inventory,{LABEL_ENV}={env}")
+        format!("{LABEL_STATE}=inventory,{LABEL_ENV}={env}")
     }
 
     /// The ConfigMap manifest that stores this inventory.
@@ -74,7 +74,7 @@ impl Inventory {
                 "namespace": namespace,
                 "labels": {
                     "app.kubernetes.io/managed-by": "syncd",
-                    "syncd.io/state": "inventory",
+                    LABEL_STATE: "inventory",
                     LABEL_ENV: env,
                     LABEL_APP: app,
                 },

@@ -10,6 +10,8 @@ use serde_json::Value;
 pub const LABEL_ENV: &str = "syncd.io/env";
 /// Label naming the app that owns an object.
 pub const LABEL_APP: &str = "syncd.io/app";
+/// Label naming what one of syncd's own state objects holds (`inventory`, `history`, `pin`).
+pub const LABEL_STATE: &str = "syncd.io/state";
 /// Annotation that protects an object from pruning when set to `disabled`.
 pub const ANNOTATION_PRUNE: &str = "syncd.io/prune";
 /// The field manager syncd applies with.
@@ -152,6 +154,11 @@ pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter()
         .try_fold(v, |v, k| v.get(*k))
         .and_then(Value::as_str)
+}
+
+/// Label selector of the objects carrying syncd's ownership mark for this env and app.
+pub fn owner_selector(env: &str, app: &str) -> String {
+    format!("{LABEL_ENV}={env},{LABEL_APP}={app}")
 }
 
 /// Whether a live object carries syncd's ownership mark for this env and app.

@@ -47,11 +47,18 @@ impl Opened {
     }
 
     fn selected<'a>(&'a self, select: &'a Select) -> impl Iterator<Item = &'a ResolvedApp> + 'a {
-        self.env
-            .apps
-            .iter()
-            .filter(|a| select.app.is_empty() || select.app.contains(&a.name))
+        selected(&self.env, select)
     }
+}
+
+/// The apps of `env` that `select` names (every app when it names none).
+fn selected<'a>(
+    env: &'a ResolvedEnv,
+    select: &'a Select,
+) -> impl Iterator<Item = &'a ResolvedApp> + 'a {
+    env.apps
+        .iter()
+        .filter(|a| select.app.is_empty() || select.app.contains(&a.name))
 }
 
 /// Opens the repo (a local directory, or a URL fetched into the cache), validates and resolves
@@ -89,11 +96,7 @@ pub async fn open(select: &Select) -> anyhow::Result<Opened> {
         }
     }
     let mut sources = std::collections::HashMap::new();
-    let selected = env
-        .apps
-        .iter()
-        .filter(|a| select.app.is_empty() || select.app.contains(&a.name));
-    for app in selected {
+    for app in selected(&env, select) {
         let fetched = fetcher.fetch_app(app).await?;
         for w in &fetched.warnings {
             eprintln!("warning: {w}");

@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 
 use super::common::connect;
 use super::{ResumeArgs, RunArgs, StatusArgs};
-use crate::cluster::ResourceInfo;
-use crate::engine::{delete_pin, list_revisions, outcome_word, read_pins};
+use crate::engine::{delete_pin, list_inventories, list_revisions, outcome_word, read_pins};
 use crate::history::marked_healthy;
-use crate::object::{str_at, LABEL_APP, LABEL_ENV};
+use crate::object::{str_at, LABEL_APP};
 use crate::run::status::DaemonStatus;
 
 /// Runs `syncd run`.
@@ -30,14 +29,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<i32> {
     };
     let cluster = connect(&args.cluster, None).await?;
     let ns = &args.state_namespace;
-    let selector = format!("syncd.io/state=inventory,{LABEL_ENV}={env}");
-    let inventories = cluster
-        .list(
-            &ResourceInfo::core("ConfigMap", "configmaps", true),
-            Some(ns),
-            Some(&selector),
-        )
-        .await?;
+    let inventories = list_inventories(&cluster, ns, env).await?;
     let pins = read_pins(&cluster, ns, env).await?;
     let mut apps: BTreeMap<String, ()> = BTreeMap::new();
     for cm in &inventories {

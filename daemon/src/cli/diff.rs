@@ -3,7 +3,7 @@
 use super::common::{load_live, style};
 use super::SyncArgs;
 use crate::diff::{render_object_diff, Action, Change, Style};
-use crate::engine::{plan_rendered, AppPlan, PruneOverrides, Target};
+use crate::engine::{plan_rendered, AppPlan, Target};
 
 /// Tally of a diff across apps.
 #[derive(Default)]
@@ -87,6 +87,15 @@ pub fn print_plan(plan: &AppPlan, style: Style) {
     }
 }
 
+/// Prints one app's plan, then `{what}: ` and its tally on one line (dry runs of sync and
+/// rollback).
+pub fn print_dry_run(plan: &AppPlan, style: Style, what: &str) {
+    print_plan(plan, style);
+    let mut tally = Tally::default();
+    tally.add(plan);
+    println!("{what}: {}", tally.line());
+}
+
 /// What a sync would do with chart hooks, one line each; hooks are listed, never run here.
 pub fn hook_lines(plan: &AppPlan) -> Vec<String> {
     let mut out = Vec::new();
@@ -120,10 +129,7 @@ pub fn hook_lines(plan: &AppPlan) -> Vec<String> {
 pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
     let (loaded, cluster) = load_live(&args.select, &args.cluster).await?;
     let style = style(args.no_color);
-    let overrides = PruneOverrides {
-        allow_empty: args.allow_empty_prune,
-        allow_over_budget: args.allow_prune_over_budget,
-    };
+    let overrides = args.overrides();
     let mut tally = Tally::default();
     for (app, rendered) in loaded.apps {
         let target = Target::of(&loaded.env, &app);

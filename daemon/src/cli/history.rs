@@ -1,7 +1,7 @@
 //! `syncd history` and `syncd rollback`: read and re-apply revisions stored in the cluster.
 
 use super::common::{connect, style};
-use super::diff::{print_plan, Tally};
+use super::diff::print_dry_run;
 use super::sync::{print_report, run_plan};
 use super::{HistoryArgs, RollbackArgs};
 use crate::engine::{
@@ -72,14 +72,11 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
         allow_empty: false,
         allow_over_budget: args.allow_prune_over_budget,
     };
-    let newest_commit = list_revisions(&cluster, &s.state_namespace, &s.env, &s.app)
-        .await?
-        .last()
-        .and_then(|(r, _)| r.commit.clone());
     let RollbackPlan {
         plan,
         provenance,
         revision,
+        from_commit,
     } = plan_rollback_to(
         &cluster,
         &s.state_namespace,
@@ -91,12 +88,10 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
     .await?;
     let name = format!("{}/{}", s.env, s.app);
     if args.dry_run {
-        print_plan(&plan, style(args.no_color));
-        let mut tally = Tally::default();
-        tally.add(&plan);
-        println!(
-            "{name}: dry run of rollback to revision {revision}: {}",
-            tally.line()
+        print_dry_run(
+            &plan,
+            style(args.no_color),
+            &format!("{name}: dry run of rollback to revision {revision}"),
         );
         return Ok(0);
     }
@@ -106,7 +101,7 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<i32> {
     // A daemon must not re-apply the commit just rolled back from.
     let pin = crate::history::Pin {
         app: s.app.clone(),
-        from_commit: newest_commit,
+        from_commit,
         revision,
         time: crate::history::now_rfc3339(),
     };

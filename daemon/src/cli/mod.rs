@@ -207,6 +207,14 @@ impl SyncArgs {
             hook_timeout: std::time::Duration::from_secs(300),
         }
     }
+
+    /// The prune safety relaxations asked for on the command line.
+    fn overrides(&self) -> crate::engine::PruneOverrides {
+        crate::engine::PruneOverrides {
+            allow_empty: self.allow_empty_prune,
+            allow_over_budget: self.allow_prune_over_budget,
+        }
+    }
 }
 
 /// Identifies one app's state in the cluster without a repo.

@@ -1,7 +1,7 @@
 //! `syncd sync`: render every selected app, then plan, apply, prune and record each.
 
 use super::common::{load_live, progress, style};
-use super::diff::{print_plan, Tally};
+use super::diff::print_dry_run;
 use super::SyncArgs;
 use crate::cluster::Cluster;
 use crate::engine::{
@@ -14,10 +14,7 @@ use crate::source::AppSources;
 /// Runs `syncd sync`.
 pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
     let (loaded, cluster) = load_live(&args.select, &args.cluster).await?;
-    let overrides = PruneOverrides {
-        allow_empty: args.allow_empty_prune,
-        allow_over_budget: args.allow_prune_over_budget,
-    };
+    let overrides = args.overrides();
     let mut ok = true;
     for (app, rendered) in loaded.apps {
         let target = Target::of(&loaded.env, &app);
@@ -30,13 +27,6 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
                 continue;
             }
         };
-        if args.dry_run {
-            print_plan(&plan, style(args.no_color));
-            let mut tally = Tally::default();
-            tally.add(&plan);
-            println!("{name}: dry run, nothing written: {}", tally.line());
-            continue;
-        }
         let provenance = Provenance {
             commit: loaded.source.commit.clone(),
             dirty: loaded.source.dirty,
@@ -47,19 +37,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<i32> {
                 .map(AppSources::records)
                 .unwrap_or_default(),
         };
-        let options = ExecuteOptions {
-            hook_timeout: args.hook_timeout,
-        };
-        match run_plan(&cluster, plan, provenance, options).await {
-            Ok(report) => {
-                print_report(&name, &report);
-                ok &= report.succeeded();
-            }
-            Err(e) => {
-                eprintln!("{name}: {e}");
-                ok = false;
-            }
-        }
+        ok &= sync_planned(&args, &cluster, &name, plan, provenance).await;
     }
     if args.select.app.is_empty() {
         ok &= prune_removed(&args, &cluster, &loaded.env, overrides).await;
@@ -96,28 +74,41 @@ async fn prune_removed(
                     continue;
                 }
             };
-        if args.dry_run {
-            print_plan(&plan, style(args.no_color));
-            let mut tally = Tally::default();
-            tally.add(&plan);
-            println!("{name}: dry run, nothing written: {}", tally.line());
-            continue;
-        }
-        let options = ExecuteOptions {
-            hook_timeout: args.hook_timeout,
-        };
-        match run_plan(cluster, plan, Provenance::default(), options).await {
-            Ok(report) => {
-                print_report(&name, &report);
-                ok &= report.succeeded();
-            }
-            Err(e) => {
-                eprintln!("{name}: {e}");
-                ok = false;
-            }
-        }
+        ok &= sync_planned(args, cluster, &name, plan, Provenance::default()).await;
     }
     ok
+}
+
+/// Prints a planned app under `--dry-run`, else executes it and prints its report; returns
+/// whether it succeeded.
+async fn sync_planned(
+    args: &SyncArgs,
+    cluster: &Cluster,
+    name: &str,
+    plan: AppPlan,
+    provenance: Provenance,
+) -> bool {
+    if args.dry_run {
+        print_dry_run(
+            &plan,
+            style(args.no_color),
+            &format!("{name}: dry run, nothing written"),
+        );
+        return true;
+    }
+    let options = ExecuteOptions {
+        hook_timeout: args.hook_timeout,
+    };
+    match run_plan(cluster, plan, provenance, options).await {
+        Ok(report) => {
+            print_report(name, &report);
+            report.succeeded()
+        }
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            false
+        }
+    }
 }
 
 /// Executes a plan with a progress bar.

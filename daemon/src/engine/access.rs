@@ -300,8 +300,9 @@ async fn check_one(
 }
 
 /// Asks the server about every permission `plan` needs; any denial is an
-/// [`EngineError::Forbidden`] listing all of them, returned before anything is written.
-pub async fn check_access(cluster: &Cluster, plan: &AppPlan) -> Result<(), EngineError> {
+/// [`EngineError::Forbidden`] listing all of them, returned before anything is written. `Ok(true)`
+/// when the state namespace was seen to exist already (so the sync need not look again).
+pub async fn check_access(cluster: &Cluster, plan: &AppPlan) -> Result<bool, EngineError> {
     let mut prune_resources = HashMap::new();
     for t in &plan.prune.delete {
         let served = cluster
@@ -316,7 +317,7 @@ pub async fn check_access(cluster: &Cluster, plan: &AppPlan) -> Result<(), Engin
         }
     }
     let state_ns = &plan.target.state_namespace;
-    let state_namespace_exists = match cluster
+    let state_namespace_seen = match cluster
         .get(
             &ResourceInfo::core("Namespace", "namespaces", false),
             None,
@@ -324,20 +325,21 @@ pub async fn check_access(cluster: &Cluster, plan: &AppPlan) -> Result<(), Engin
         )
         .await
     {
-        Ok(found) => found.is_some(),
+        Ok(found) => Some(found.is_some()),
         // Not allowed to look: the review of `get namespaces` reports that.
-        Err(e) if e.code() == Some(403) => true,
+        Err(e) if e.code() == Some(403) => None,
         Err(e) => return Err(at(format!("reading namespace {state_ns}"))(e)),
     };
+    let seen_existing = state_namespace_seen == Some(true);
     let checks = required_access(
         plan,
         &AccessContext {
             prune_resources: &prune_resources,
-            state_namespace_exists,
+            state_namespace_exists: state_namespace_seen.unwrap_or(true),
         },
     );
     if checks.is_empty() {
-        return Ok(());
+        return Ok(seen_existing);
     }
     let api: Api<SelfSubjectAccessReview> = Api::all(cluster.client().clone());
     let answers: Vec<Result<Option<Denied>, ClusterError>> = stream::iter(checks)
@@ -353,13 +355,13 @@ pub async fn check_access(cluster: &Cluster, plan: &AppPlan) -> Result<(), Engin
             Err(e) if e.is_not_found() => {
                 // A server without the authorization API cannot be asked; the writes will tell.
                 tracing::warn!("the server has no SelfSubjectAccessReview API; access not checked");
-                return Ok(());
+                return Ok(seen_existing);
             }
             Err(e) => return Err(at("checking access")(e)),
         }
     }
     if denied.is_empty() {
-        return Ok(());
+        return Ok(seen_existing);
     }
     denied.sort_by(|a, b| a.check.cmp(&b.check));
     Err(EngineError::Forbidden {

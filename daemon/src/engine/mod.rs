@@ -28,10 +28,10 @@ use crate::diff::churn::{variations, ChurnNote, Variation};
 use crate::diff::{classify, Action, Change, ObjectDiff, Planned};
 use crate::history::{self, Outcome, PolicySnapshot, Revision};
 use crate::inventory::{Entry, Inventory};
-use crate::object::{Manifest, ObjectId, Origin};
+use crate::object::{Manifest, ObjectId};
 use crate::plan::{self, PruneDecision, PruneInput, ReleaseKind};
 use crate::prune::prune_all;
-use crate::render::{manifests_from_document, reject_duplicates, RenderedApp};
+use crate::render::{reject_duplicates, RenderedApp};
 
 pub use access::{check_access, required_access, AccessCheck, AccessContext, Denied};
 pub use chart::PlannedHooks;
@@ -40,8 +40,10 @@ pub use live_render::{capabilities, ClusterLookup};
 pub use release::{read_release, release_for};
 pub use removed::{plan_removal, removed_apps};
 pub use report::SyncReport;
-pub use rollback::{plan_rollback_to, RollbackPlan};
-pub use state::{delete_pin, list_revisions, mark_revision_health, read_pins, write_pin};
+pub use rollback::{load_revision_with_hooks, plan_rollback_to, RollbackPlan};
+pub use state::{
+    delete_pin, list_inventories, list_revisions, mark_revision_health, read_pins, write_pin,
+};
 pub use stored_hooks::ANNOTATION_STORED_HOOK;
 
 /// Which app, where its state lives, and how to sync it.
@@ -65,6 +67,22 @@ impl Target {
             app: app.name.clone(),
             state_namespace: env.state_namespace.clone(),
             policy: app.policy.clone(),
+        }
+    }
+
+    /// The target of an app known only from its history (a rollback, an app gone from Git),
+    /// under the policy a revision recorded (the default policy when it recorded none).
+    pub fn from_history(
+        state_namespace: &str,
+        env: &str,
+        app: &str,
+        policy: Option<&PolicySnapshot>,
+    ) -> Target {
+        Target {
+            env: env.to_string(),
+            app: app.to_string(),
+            state_namespace: state_namespace.to_string(),
+            policy: policy.map(PolicySnapshot::to_policy).unwrap_or_default(),
         }
     }
 }
@@ -149,26 +167,9 @@ impl AppPlan {
     }
 }
 
-/// Resolves, reads live state, pairs, dry-runs and decides prunes. Writes nothing.
-pub async fn plan_app(
-    cluster: &Cluster,
-    target: Target,
-    manifests: Vec<Manifest>,
-    overrides: PruneOverrides,
-) -> Result<AppPlan, EngineError> {
-    let rendered = RenderedApp {
-        env: target.env.clone(),
-        app: target.app.clone(),
-        manifests,
-        hooks: Vec::new(),
-        second_render: None,
-        next_revision: None,
-    };
-    plan_rendered(cluster, target, rendered, overrides).await
-}
-
-/// [`plan_app`] for a rendered app: also plans its chart hooks and, when it was rendered twice,
-/// keeps live values where the two renders disagree.
+/// Resolves, reads live state, pairs, dry-runs and decides prunes for a rendered app; also plans
+/// its chart hooks and, when it was rendered twice, keeps live values where the two renders
+/// disagree. Writes nothing.
 pub async fn plan_rendered(
     cluster: &Cluster,
     target: Target,
@@ -281,13 +282,7 @@ async fn plan_once(
             wanted.push((ri, id.clone()));
         }
     }
-    let owned = format!(
-        "{}={},{}={}",
-        crate::object::LABEL_ENV,
-        target.env,
-        crate::object::LABEL_APP,
-        target.app
-    );
+    let owned = crate::object::owner_selector(&target.env, &target.app);
     let live = live::read_live(cluster, &wanted, &owned).await?;
 
     let churn = chart::keep_live_values(&mut manifests, variation_of, &live);
@@ -389,7 +384,7 @@ async fn execute_inner(
 ) -> Result<SyncReport, EngineError> {
     let t = plan.target.clone();
     // Refused up front, so missing permissions never leave a sync half-written.
-    access::check_access(cluster, &plan).await?;
+    let mut state_ns_ready = access::check_access(cluster, &plan).await?;
     // Hooks run when the release changes (as Argo CD and Flux do), never on a no-op sync.
     let hook_events = plan.hooks.events.filter(|_| plan.has_changes());
     let mut hook_results = Vec::new();
@@ -413,7 +408,7 @@ async fn execute_inner(
             .map(|p| (&p.pair.desired.id, p.pair.desired.api_version.as_str())),
     );
     if let Some(ahead) = ahead {
-        state::ensure_namespace(cluster, &t.state_namespace).await?;
+        ensure_state_namespace(cluster, &t.state_namespace, &mut state_ns_ready).await?;
         state::write_inventory(cluster, &t.state_namespace, &t.env, &t.app, &ahead).await?;
     }
     let applied = apply_all(
@@ -440,9 +435,9 @@ async fn execute_inner(
     report.add_hooks(hook_results);
     let inventory_changed = inventory != plan.previous;
     let record = report.counts.changed() > 0 || report.counts.failed > 0;
-    // The state namespace is checked once, and only when syncd is about to write its state.
+    // The state namespace is made sure of only when syncd is about to write its state.
     if inventory_changed || record {
-        state::ensure_namespace(cluster, &t.state_namespace).await?;
+        ensure_state_namespace(cluster, &t.state_namespace, &mut state_ns_ready).await?;
     }
     if inventory_changed {
         state::write_inventory(cluster, &t.state_namespace, &t.env, &t.app, &inventory).await?;
@@ -479,6 +474,20 @@ async fn execute_inner(
         report.revision = Some(recorded);
     }
     Ok(report)
+}
+
+/// Creates the state namespace unless this sync already saw it (the access check) or made sure
+/// of it (the write-ahead): one look per sync at most.
+async fn ensure_state_namespace(
+    cluster: &Cluster,
+    ns: &str,
+    ready: &mut bool,
+) -> Result<(), EngineError> {
+    if !*ready {
+        state::ensure_namespace(cluster, ns).await?;
+        *ready = true;
+    }
+    Ok(())
 }
 
 /// The inventory to record before applying: `previous` plus every desired object it lacks
@@ -548,62 +557,6 @@ fn next_inventory(
         }
     }
     inv
-}
-
-/// Loads revision `to` (default: the one before the newest): its metadata (with the policy it was
-/// synced with), its manifests, and the chart hook objects stored with it.
-pub async fn load_revision_with_hooks(
-    cluster: &Cluster,
-    state_ns: &str,
-    env: &str,
-    app: &str,
-    to: Option<u64>,
-) -> Result<(Revision, Vec<Manifest>, Vec<Manifest>), EngineError> {
-    let revisions = state::list_revisions(cluster, state_ns, env, app).await?;
-    let number = match to {
-        Some(n) => n,
-        None => {
-            let newest = revisions.last().map(|(r, _)| r.number);
-            revisions
-                .iter()
-                .rev()
-                .map(|(r, _)| r.number)
-                .find(|n| Some(*n) != newest)
-                .ok_or_else(|| EngineError::NoEarlierRevision {
-                    env: env.into(),
-                    app: app.into(),
-                })?
-        }
-    };
-    let (_, secret) = revisions
-        .iter()
-        .find(|(r, _)| r.number == number)
-        .ok_or_else(|| EngineError::RevisionNotFound {
-            env: env.into(),
-            app: app.into(),
-            number,
-        })?;
-    let (revision, objects) = history::decode(secret)?;
-    let (objects, hook_objects) = stored_hooks::split(objects);
-    let mut manifests = Vec::new();
-    for (doc, obj) in objects.into_iter().enumerate() {
-        let origin = Origin {
-            file: format!("revision {number}"),
-            doc,
-            line: 0,
-        };
-        manifests_from_document(obj, origin, &mut manifests)?;
-    }
-    let mut hooks = Vec::new();
-    for (doc, obj) in hook_objects.into_iter().enumerate() {
-        let origin = Origin {
-            file: format!("revision {number} (hooks)"),
-            doc,
-            line: 0,
-        };
-        manifests_from_document(obj, origin, &mut hooks)?;
-    }
-    Ok((revision, manifests, hooks))
 }
 
 /// Convenience for the CLI: an [`Outcome`] as a short word.

@@ -6,11 +6,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use crate::cluster::{Cluster, ResourceInfo};
+use crate::cluster::Cluster;
 use crate::inventory::{Inventory, InventoryError};
 use crate::object::LABEL_APP;
 
-use super::error::{at, EngineError};
+use super::error::EngineError;
 use super::{plan_once, state, AppPlan, PruneOverrides, Target};
 
 /// Apps of `env` with a non-empty inventory in `state_ns` that `listed` does not name, sorted.
@@ -20,14 +20,7 @@ pub async fn removed_apps(
     env: &str,
     listed: &[String],
 ) -> Result<Vec<String>, EngineError> {
-    let inventories = cluster
-        .list(
-            &ResourceInfo::core("ConfigMap", "configmaps", true),
-            Some(state_ns),
-            Some(&Inventory::env_selector(env)),
-        )
-        .await
-        .map_err(at(format!("listing inventories of {env} in {state_ns}")))?;
+    let inventories = state::list_inventories(cluster, state_ns, env).await?;
     unlisted_with_objects(&inventories, listed)
         .map_err(|(name, source)| EngineError::InventoryUnreadable { name, source })
 }
@@ -70,17 +63,8 @@ pub async fn plan_removal(
     overrides: PruneOverrides,
 ) -> Result<AppPlan, EngineError> {
     let revisions = state::list_revisions(cluster, state_namespace, env, app).await?;
-    let policy = revisions
-        .last()
-        .and_then(|(r, _)| r.policy.as_ref())
-        .map(|p| p.to_policy())
-        .unwrap_or_default();
-    let target = Target {
-        env: env.to_string(),
-        app: app.to_string(),
-        state_namespace: state_namespace.to_string(),
-        policy,
-    };
+    let policy = revisions.last().and_then(|(r, _)| r.policy.as_ref());
+    let target = Target::from_history(state_namespace, env, app, policy);
     let overrides = PruneOverrides {
         allow_empty: true,
         ..overrides

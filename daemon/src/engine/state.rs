@@ -32,6 +32,22 @@ pub async fn read_inventory(
     }
 }
 
+/// Every inventory ConfigMap of `env` in `state_ns` (one per app synced there).
+pub async fn list_inventories(
+    cluster: &Cluster,
+    state_ns: &str,
+    env: &str,
+) -> Result<Vec<Value>, EngineError> {
+    cluster
+        .list(
+            &ResourceInfo::core("ConfigMap", "configmaps", true),
+            Some(state_ns),
+            Some(&Inventory::env_selector(env)),
+        )
+        .await
+        .map_err(at(format!("listing inventories of {env} in {state_ns}")))
+}
+
 /// Creates the state namespace when it does not exist yet.
 pub async fn ensure_namespace(cluster: &Cluster, ns: &str) -> Result<(), EngineError> {
     let ri = ResourceInfo::core("Namespace", "namespaces", false);

@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::Revision;
-use crate::object::{str_at, LABEL_APP, LABEL_ENV};
+use crate::object::{str_at, LABEL_APP, LABEL_ENV, LABEL_STATE};
 
 /// Label on a revision Secret: `healthy` or `unhealthy` once the daemon waited for it.
 pub const LABEL_HEALTH: &str = "syncd.io/health";
-const LABEL_STATE: &str = "syncd.io/state";
 const PIN_KEY_COMMIT: &str = "fromCommit";
 const PIN_KEY_REVISION: &str = "revision";
 const PIN_KEY_TIME: &str = "time";

@@ -8,11 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::object::{LABEL_APP, LABEL_ENV};
+use crate::object::{LABEL_APP, LABEL_ENV, LABEL_STATE};
 
 const META_KEY: &str = "revision.json";
 const MANIFESTS_KEY: &str = "manifests.json.gz";
-const LABEL_STATE: &str = "syncd.io/state";
 const LABEL_REVISION: &str = "syncd.io/revision";
 
 /// How a sync ended.

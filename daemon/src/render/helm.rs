@@ -150,6 +150,27 @@ fn push_docs(text: &str, path: &str, out: &mut Vec<Manifest>) -> Result<(), Rend
 mod tests {
     use super::*;
 
+    static CAPABILITIES: std::sync::LazyLock<Capabilities> =
+        std::sync::LazyLock::new(Capabilities::default);
+
+    /// The test chart at `chart` as release `gateway` in `ml`: no values beyond its own, Helm's
+    /// default capabilities, no cluster, an install.
+    fn plain(chart: &Path) -> ChartSource<'_> {
+        ChartSource {
+            app: "gw",
+            chart,
+            release_name: "gateway",
+            namespace: "ml",
+            values_files: &[],
+            values: &[],
+            set: &[],
+            injected: &[],
+            capabilities: &CAPABILITIES,
+            host: &syncd_helm::template::NoCluster,
+            release: crate::render::Release::default(),
+        }
+    }
+
     /// Loads and renders a chart source once, as `src.release`.
     fn render_chart(src: &ChartSource<'_>, repo_root: &Path) -> Result<RenderedChart, RenderError> {
         prepare_chart(src, repo_root)?.render(src, src.release)
@@ -198,19 +219,13 @@ mod tests {
         let files = [dir.path().join("values-prod.yaml")];
         let inline = [serde_json::json!({"image": {"tag": "v2"}})];
         let set = ["image.tag=v3".to_string()];
+        let chart_dir = dir.path().join("chart");
         let out = render_chart(
             &ChartSource {
-                app: "gw",
-                chart: &dir.path().join("chart"),
-                release_name: "gateway",
-                namespace: "ml",
                 values_files: &files,
                 values: &inline,
                 set: &set,
-                injected: &[],
-                capabilities: &Capabilities::default(),
-                host: &syncd_helm::template::NoCluster,
-                release: crate::render::Release::default(),
+                ..plain(&chart_dir)
             },
             dir.path(),
         )
@@ -236,18 +251,10 @@ mod tests {
     }
 
     fn prepared(dir: &Path, values: &[serde_json::Value]) -> PreparedChart {
+        let chart_dir = dir.join("chart");
         let src = ChartSource {
-            app: "gw",
-            chart: &dir.join("chart"),
-            release_name: "gateway",
-            namespace: "ml",
-            values_files: &[],
             values,
-            set: &[],
-            injected: &[],
-            capabilities: &Capabilities::default(),
-            host: &syncd_helm::template::NoCluster,
-            release: crate::render::Release::default(),
+            ..plain(&chart_dir)
         };
         prepare_chart(&src, dir).unwrap()
     }
@@ -276,20 +283,12 @@ mod tests {
             "chart/templates/rel.yaml",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rel\ndata:\n  install: {{ .Release.IsInstall | quote }}\n  upgrade: {{ .Release.IsUpgrade | quote }}\n  revision: {{ .Release.Revision | quote }}\n",
         );
+        let chart_dir = dir.path().join("chart");
         let render = |release| {
             let out = render_chart(
                 &ChartSource {
-                    app: "gw",
-                    chart: &dir.path().join("chart"),
-                    release_name: "gateway",
-                    namespace: "ml",
-                    values_files: &[],
-                    values: &[],
-                    set: &[],
-                    injected: &[],
-                    capabilities: &Capabilities::default(),
-                    host: &syncd_helm::template::NoCluster,
                     release,
+                    ..plain(&chart_dir)
                 },
                 dir.path(),
             )
@@ -319,25 +318,10 @@ mod tests {
             "chart/templates/bad.yaml",
             "a: {{ required \"tag is required\" .Values.nope }}\n",
         );
-        let err = render_chart(
-            &ChartSource {
-                app: "gw",
-                chart: &dir.path().join("chart"),
-                release_name: "gateway",
-                namespace: "ml",
-                values_files: &[],
-                values: &[],
-                set: &[],
-                injected: &[],
-                capabilities: &Capabilities::default(),
-                host: &syncd_helm::template::NoCluster,
-                release: crate::render::Release::default(),
-            },
-            dir.path(),
-        )
-        .err()
-        .unwrap()
-        .to_string();
+        let err = render_chart(&plain(&dir.path().join("chart")), dir.path())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("gw/templates/bad.yaml:1:"), "{err}");
         assert!(err.contains("tag is required"), "{err}");
     }
