@@ -1,6 +1,7 @@
-//! syncd's one-shot pipeline: `source → render → plan → diff → apply → prune → history`, one
-//! module per stage with plain data between them, wired by [`engine`]. [`object`] is the shared
-//! vocabulary; [`cluster`] is the only module that talks to the API server.
+//! syncd's pipeline: `source → render → plan → diff → apply → prune → history` (then
+//! [`health`] for the daemon), one module per stage with plain data between them, wired by
+//! [`engine`]; [`run`] is the daemon's loop over it and [`cli`] the one-shot commands. [`object`]
+//! is the shared vocabulary; [`cluster`] is the only module that talks to the API server.
 
 pub mod apply;
 pub mod cli;

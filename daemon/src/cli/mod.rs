@@ -177,7 +177,7 @@ pub struct SyncArgs {
     #[arg(long)]
     no_color: bool,
     /// How long one chart hook (Job, Pod, ...) may run before it counts as failed (sync only;
-    /// `90s`, `5m`, `1h`, or seconds).
+    /// `500ms`, `90s`, `5m`, `1h`, or seconds).
     #[arg(long, default_value = "5m", value_parser = syncd_config::parse_duration)]
     hook_timeout: std::time::Duration,
 }
