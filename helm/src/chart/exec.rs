@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use super::render::{RenderOptions, Renderable};
 use super::RenderError;
-use crate::funcs::flow::{WARN_END, WARN_START};
+use crate::funcs::flow::unwrap_warning;
 use crate::funcs::FuncMap;
 use crate::template::{execute, ErrorKind, ExecOptions, Host, TemplateError, Templates};
 use crate::value::Value;
@@ -109,11 +109,10 @@ fn parse_error(file: &str, e: &TemplateError) -> RenderError {
 fn exec_error(e: &TemplateError) -> RenderError {
     let text = e.to_string();
     let tokens: Vec<&str> = text.splitn(3, ": ").collect();
-    let warn = tokens.get(2).and_then(|rest| {
-        let start = rest.find(WARN_START)? + WARN_START.len();
-        let end = rest[start..].find(WARN_END)? + start;
-        Some(rest[start..end].to_string())
-    });
+    let warn = tokens
+        .get(2)
+        .and_then(|rest| unwrap_warning(rest))
+        .map(str::to_string);
     let (full, message) = match (e.kind, tokens.len(), warn) {
         (ErrorKind::Exec, 3, Some(w)) => (format!("execution error at ({}): {w}", tokens[1]), w),
         (ErrorKind::Exec, 3, None) => (text.clone(), e.message.clone()),
