@@ -72,17 +72,6 @@ pub fn execute_set(
     Ok(out)
 }
 
-/// Parses every template into one set and executes the non-partials.
-pub fn execute_all(
-    tpls: &[Renderable],
-    datas: &[Value],
-    opts: &RenderOptions,
-    host: &dyn Host,
-) -> Result<BTreeMap<String, String>, RenderError> {
-    let set = parse_all(tpls)?;
-    execute_set(&set, tpls, datas, opts, host)
-}
-
 /// Helm's `cleanupParseError`: `parse error at (FILE:LINE): LAST MESSAGE`.
 fn parse_error(file: &str, e: &TemplateError) -> RenderError {
     let text = e.to_string();

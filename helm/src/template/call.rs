@@ -9,8 +9,8 @@ use super::ast::{Arg, Builtin, Tree};
 use super::builtins;
 use super::error::ErrorCause;
 use super::eval::StrArg;
-use super::exec::{quote, At, Exec, Frame, MAX_INCLUDE_NESTING, R, ROOT_NAME};
-use crate::value::Value;
+use super::exec::{At, Exec, Frame, MAX_INCLUDE_NESTING, R, ROOT_NAME};
+use crate::value::{go_quote, Value};
 
 /// A `tpl` string parsed once per execution.
 pub(super) struct TplParse {
@@ -178,8 +178,8 @@ impl Exec<'_> {
         let Some(tree) = self.lookup(name) else {
             return Err(ErrorCause::Message(format!(
                 "template: no template {} associated with template {}",
-                quote(name),
-                quote(ROOT_NAME)
+                go_quote(name),
+                go_quote(ROOT_NAME)
             )));
         };
         let start = self.out.len();
@@ -211,7 +211,7 @@ impl Exec<'_> {
             Some(p) => p.clone(),
             None => {
                 let trees = super::parse::parse(ROOT_NAME, text, self.opts.funcs)
-                    .map_err(|e| format!("cannot parse template {}: {}", quote(text), e))?;
+                    .map_err(|e| format!("cannot parse template {}: {}", go_quote(text), e))?;
                 let mut main = None;
                 let mut defines = HashMap::new();
                 for t in trees {
@@ -269,7 +269,7 @@ impl Exec<'_> {
                 self.out.truncate(start);
                 Err(format!(
                     "error during tpl function execution for {}: {}",
-                    quote(text),
+                    go_quote(text),
                     e
                 ))
             }

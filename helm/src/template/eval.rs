@@ -5,9 +5,9 @@ use std::rc::Rc;
 
 use super::ast::{Arg, Callee, Command, Const, Pipe};
 use super::error::ErrorCause;
-use super::exec::{grow, quote, At, Exec, Flow, Frame, R};
+use super::exec::{grow, At, Exec, Flow, Frame, R};
 use crate::funcs::FuncError;
-use crate::value::Value;
+use crate::value::{go_quote, Value};
 
 /// A string argument: borrowed from a literal in the tree, or a computed value.
 pub(super) enum StrArg<'t> {
@@ -209,7 +209,9 @@ impl Exec<'_> {
                     );
                 }
                 if self.opts.strict {
-                    return Err(self.err(f, format!("nil data; no entry for key {}", quote(name))));
+                    return Err(
+                        self.err(f, format!("nil data; no entry for key {}", go_quote(name)))
+                    );
                 }
                 Ok((Value::Nil, false))
             }
@@ -221,7 +223,7 @@ impl Exec<'_> {
                 match got {
                     Some(v) => Ok((v, true)),
                     None if self.opts.strict => {
-                        Err(self.err(f, format!("map has no entry for key {}", quote(name))))
+                        Err(self.err(f, format!("map has no entry for key {}", go_quote(name))))
                     }
                     None => Ok((Value::Nil, true)),
                 }
