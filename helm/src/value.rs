@@ -400,7 +400,7 @@ pub fn go_quote(s: &str) -> String {
 /// Approximates Go's `unicode.IsPrint` for the ranges that occur in practice: C1 controls, the
 /// Unicode space separators other than ASCII space, and the common format characters are not
 /// printable.
-fn go_is_print(c: char) -> bool {
+pub(crate) fn go_is_print(c: char) -> bool {
     let u = c as u32;
     !(c.is_control()
         || (c.is_whitespace() && c != ' ')
