@@ -314,11 +314,7 @@ pub fn format_float32_g(f: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0" } else { "0" }.into();
     }
-    let sci = format!("{x:e}");
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    let (neg, digits, exp) = crate::value::split_exp_form(&format!("{x:e}"));
     crate::value::layout_g(neg, &digits, exp, 6)
 }
 
