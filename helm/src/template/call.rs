@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::ast::{Arg, Builtin, Tree};
 use super::builtins;
-use super::error::ErrorCause;
+use super::error::{ErrorCause, TemplateError};
 use super::eval::StrArg;
 use super::exec::{At, Exec, Frame, MAX_INCLUDE_NESTING, R, ROOT_NAME};
 use crate::value::{go_quote, Value};
@@ -182,23 +182,22 @@ impl Exec<'_> {
                 go_quote(ROOT_NAME)
             )));
         };
+        self.exec_captured(&tree, data)
+            .map(Value::Str)
+            .map_err(ErrorCause::Template)
+    }
+
+    /// Runs `tree` in a fresh Go state (as `include` and `tpl` do, so template depth restarts)
+    /// and splits its output off the shared buffer.
+    fn exec_captured(&mut self, tree: &Tree, data: Value) -> Result<Rc<str>, Box<TemplateError>> {
         let start = self.out.len();
-        // `include` starts a fresh Go state, so template depth restarts too.
         let depth = std::mem::replace(&mut self.depth, 0);
-        let r = self.exec_tree(&tree, data);
+        let r = self.exec_tree(tree, data);
         self.depth = depth;
-        match r {
-            Ok(()) => {
-                // One copy straight into the shared string, then the buffer is reused.
-                let v = Value::Str(Rc::from(&self.out[start..]));
-                self.out.truncate(start);
-                Ok(v)
-            }
-            Err(e) => {
-                self.out.truncate(start);
-                Err(ErrorCause::Template(e))
-            }
-        }
+        // One copy straight into the shared string, then the buffer is reused.
+        let r = r.map(|()| Rc::from(&self.out[start..]));
+        self.out.truncate(start);
+        r
     }
 
     /// Helm's `tpl`: parses `text` in a clone of the template set (its `define`s visible only
@@ -247,32 +246,18 @@ impl Exec<'_> {
         if let Some(d) = &parsed.defines {
             self.overlays.push(d.clone());
         }
-        let start = self.out.len();
-        let depth = std::mem::replace(&mut self.depth, 0);
-        let r = self.exec_tree(&parsed.main, data);
-        self.depth = depth;
+        let r = self.exec_captured(&parsed.main, data);
         if parsed.defines.is_some() {
             self.overlays.pop();
         }
         match r {
-            Ok(()) => {
-                let s = &self.out[start..];
-                let v = if s.contains("<no value>") {
-                    Value::from(s.replace("<no value>", ""))
-                } else {
-                    Value::Str(Rc::from(s))
-                };
-                self.out.truncate(start);
-                Ok(v)
-            }
-            Err(e) => {
-                self.out.truncate(start);
-                Err(format!(
-                    "error during tpl function execution for {}: {}",
-                    go_quote(text),
-                    e
-                ))
-            }
+            Ok(s) if s.contains("<no value>") => Ok(Value::from(s.replace("<no value>", ""))),
+            Ok(s) => Ok(Value::Str(s)),
+            Err(e) => Err(format!(
+                "error during tpl function execution for {}: {}",
+                go_quote(text),
+                e
+            )),
         }
     }
 }
