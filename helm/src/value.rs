@@ -319,12 +319,17 @@ pub fn format_float_g(x: f64) -> String {
         };
     }
     // Rust's `{:e}` gives the shortest round-trip digits: "-1.234567e6".
-    let sci = format!("{x:e}");
+    let (neg, digits, exp) = split_exp_form(&format!("{x:e}"));
+    layout_g(neg, &digits, exp, 6)
+}
+
+/// Splits Rust's `{:e}` text (`-1.234567e6`) into (negative, significant digits, decimal
+/// exponent): the input [`layout_g`] takes.
+pub(crate) fn split_exp_form(sci: &str) -> (bool, String, i32) {
     let (mant, exp) = sci.split_once('e').expect("exponent form");
     let exp: i32 = exp.parse().expect("exponent");
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    layout_g(neg, &digits, exp, 6)
+    let digits = mant.chars().filter(char::is_ascii_digit).collect();
+    (mant.starts_with('-'), digits, exp)
 }
 
 /// Lays significant `digits` (first digit before the point, decimal exponent `exp`) out the
@@ -400,7 +405,7 @@ pub fn go_quote(s: &str) -> String {
 /// Approximates Go's `unicode.IsPrint` for the ranges that occur in practice: C1 controls, the
 /// Unicode space separators other than ASCII space, and the common format characters are not
 /// printable.
-fn go_is_print(c: char) -> bool {
+pub(crate) fn go_is_print(c: char) -> bool {
     let u = c as u32;
     !(c.is_control()
         || (c.is_whitespace() && c != ' ')

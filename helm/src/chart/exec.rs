@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use super::render::{RenderOptions, Renderable};
 use super::RenderError;
-use crate::funcs::flow::{WARN_END, WARN_START};
+use crate::funcs::flow::unwrap_warning;
 use crate::funcs::FuncMap;
 use crate::template::{execute, ErrorKind, ExecOptions, Host, TemplateError, Templates};
 use crate::value::Value;
@@ -72,17 +72,6 @@ pub fn execute_set(
     Ok(out)
 }
 
-/// Parses every template into one set and executes the non-partials.
-pub fn execute_all(
-    tpls: &[Renderable],
-    datas: &[Value],
-    opts: &RenderOptions,
-    host: &dyn Host,
-) -> Result<BTreeMap<String, String>, RenderError> {
-    let set = parse_all(tpls)?;
-    execute_set(&set, tpls, datas, opts, host)
-}
-
 /// Helm's `cleanupParseError`: `parse error at (FILE:LINE): LAST MESSAGE`.
 fn parse_error(file: &str, e: &TemplateError) -> RenderError {
     let text = e.to_string();
@@ -109,11 +98,10 @@ fn parse_error(file: &str, e: &TemplateError) -> RenderError {
 fn exec_error(e: &TemplateError) -> RenderError {
     let text = e.to_string();
     let tokens: Vec<&str> = text.splitn(3, ": ").collect();
-    let warn = tokens.get(2).and_then(|rest| {
-        let start = rest.find(WARN_START)? + WARN_START.len();
-        let end = rest[start..].find(WARN_END)? + start;
-        Some(rest[start..end].to_string())
-    });
+    let warn = tokens
+        .get(2)
+        .and_then(|rest| unwrap_warning(rest))
+        .map(str::to_string);
     let (full, message) = match (e.kind, tokens.len(), warn) {
         (ErrorKind::Exec, 3, Some(w)) => (format!("execution error at ({}): {w}", tokens[1]), w),
         (ErrorKind::Exec, 3, None) => (text.clone(), e.message.clone()),

@@ -79,7 +79,7 @@ impl FilesObj {
         if m.is_empty() {
             return "{}".into();
         }
-        let y = super::yamlio::to_yaml_text(&Value::map(m));
+        let y = crate::yaml::to_yaml(&Value::map(m));
         y.strip_suffix('\n').map(str::to_string).unwrap_or(y)
     }
 }

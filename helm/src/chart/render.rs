@@ -300,6 +300,24 @@ mod tests {
         }
     }
 
+    /// Helm cuts the message out with a greedy `HELM_ERR_START(.*)HELM_ERR_END`: an end marker
+    /// inside the message stays in it (we used to stop at the first end marker).
+    #[test]
+    fn fail_message_is_cut_out_greedily_like_helm() {
+        let c = chart(&[
+            ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n"),
+            (
+                "templates/a.yaml",
+                "{{ fail (printf \"a%sb\" \"HELM_ERR_END\") }}",
+            ),
+        ]);
+        let err = render(&c, &Json::Null, &opts(), &NoCluster).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "execution error at (c/templates/a.yaml:1:3): aHELM_ERR_ENDb"
+        );
+    }
+
     #[test]
     fn parse_errors_read_like_helm() {
         let c = chart(&[

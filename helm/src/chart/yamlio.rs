@@ -42,11 +42,6 @@ fn json_kind(v: &Json) -> &'static str {
     }
 }
 
-/// `toYaml` of a template value (Helm's `toYAML`: `sigs.k8s.io/yaml` marshalling).
-pub fn to_yaml_text(v: &crate::value::Value) -> String {
-    crate::yaml::to_yaml(v)
-}
-
 /// Helm's `loader.MergeMaps`: `b` over `a`, merging nested maps.
 pub fn merge_maps(a: &mut serde_json::Map<String, Json>, b: serde_json::Map<String, Json>) {
     for (k, v) in b {

@@ -182,50 +182,82 @@ fn trim_zero_decimal(s: &str) -> &str {
     }
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)`: optional sign, `0x`/`0o`/`0b`/leading-`0` octal prefixes,
-/// `_` separators only with a prefix.
+/// Go's `strconv.ParseInt(s, 0, 64)`: optional sign, then [`parse_go_uint`]'s syntax.
 pub fn parse_go_int(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d.to_string(), true)
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d.to_string(), true)
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d.to_string(), true)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_string(), true)
-    } else {
-        (10, lower.clone(), false)
-    };
-    if digits.is_empty() || digits.starts_with('+') || digits.starts_with('-') {
-        return None;
-    }
-    let digits = if prefixed {
-        if digits.ends_with('_') || digits.contains("__") {
-            return None;
-        }
-        digits.replace('_', "")
-    } else {
-        if digits.contains('_') {
-            return None;
-        }
-        digits
-    };
-    let mag = u64::from_str_radix(&digits, radix).ok()?;
+    let mag = parse_go_uint(body)?;
     if neg {
-        if mag > i64::MAX as u64 + 1 {
-            None
-        } else {
-            Some((mag as i64).wrapping_neg())
-        }
+        (mag <= 1 << 63).then(|| (mag as i64).wrapping_neg())
     } else {
         i64::try_from(mag).ok()
     }
+}
+
+/// Go's `strconv.ParseUint(s, 0, 64)`: no sign; `0x`/`0o`/`0b`/leading-`0` octal prefixes; `_`
+/// digit separators wherever a Go integer literal allows them (`1_000`, `0x_1f`).
+pub fn parse_go_uint(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    let (radix, digits) = match b {
+        [] => return None,
+        [b'0', p, _, ..] if matches!(p.to_ascii_lowercase(), b'b' | b'o' | b'x') => {
+            let radix = match p.to_ascii_lowercase() {
+                b'b' => 2,
+                b'o' => 8,
+                _ => 16,
+            };
+            (radix, &b[2..])
+        }
+        [b'0', rest @ ..] => (8, rest),
+        _ => (10, b),
+    };
+    let mut n: u64 = 0;
+    let mut underscores = false;
+    for &c in digits {
+        if c == b'_' {
+            underscores = true;
+            continue;
+        }
+        let d = (c as char).to_digit(radix)?;
+        n = n.checked_mul(u64::from(radix))?.checked_add(u64::from(d))?;
+    }
+    if underscores && !underscore_ok(s) {
+        return None;
+    }
+    Some(n)
+}
+
+/// Go's `strconv.underscoreOK`: underscores only between digits, or between a base prefix and a
+/// digit.
+fn underscore_ok(s: &str) -> bool {
+    let b = s.strip_prefix(['+', '-']).unwrap_or(s).as_bytes();
+    // What came last: '^' the start, '0' a digit or base prefix, '_' an underscore, '!' other.
+    let mut saw = b'^';
+    let mut hex = false;
+    let mut rest = b;
+    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
+        saw = b'0';
+        hex = b[1].eq_ignore_ascii_case(&b'x');
+        rest = &b[2..];
+    }
+    for &c in rest {
+        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else if saw == b'_' {
+            return false;
+        } else {
+            saw = b'!';
+        }
+    }
+    saw != b'_'
 }
 
 /// Go's `strconv.ParseFloat(s, 64)` for the decimal forms that appear in practice (plus `inf`,
@@ -293,6 +325,42 @@ mod tests {
         ];
         for (v, want) in cases {
             assert_eq!(to_int64(&v), want, "{v:?}");
+        }
+    }
+
+    /// `int64 "1_000"` is 1000 in Helm (cast.ToInt64 → `strconv.ParseInt(s, 0, 64)`, which takes
+    /// Go's digit separators); it used to read as 0 because separators were only accepted after
+    /// a base prefix.
+    #[test]
+    fn int64_reads_go_digit_separators() {
+        assert_eq!(to_int64(&Value::str("1_000")), 1000);
+        assert_eq!(to_int64(&Value::str("-1_000.00")), -1000);
+        // Checked against Go 1.22's strconv.ParseInt / ParseUint (base 0).
+        let cases: [(&str, Option<i64>, Option<u64>); 20] = [
+            ("1_000", Some(1000), Some(1000)),
+            ("0_7", Some(7), Some(7)),
+            ("0x_1", Some(1), Some(1)),
+            ("_1", None, None),
+            ("1__0", None, None),
+            ("0x", None, None),
+            ("0b1", Some(1), Some(1)),
+            ("-0x10", Some(-16), None),
+            ("+5", Some(5), None),
+            ("010", Some(8), Some(8)),
+            ("0o17", Some(15), Some(15)),
+            ("1_", None, None),
+            ("08", None, None),
+            ("9223372036854775808", None, Some(9223372036854775808)),
+            ("-9223372036854775808", Some(i64::MIN), None),
+            ("0X1F", Some(31), Some(31)),
+            ("0B_1", Some(1), Some(1)),
+            ("0_", None, None),
+            ("00", Some(0), Some(0)),
+            ("-0_0", Some(0), None),
+        ];
+        for (s, int, uint) in cases {
+            assert_eq!(parse_go_int(s), int, "ParseInt {s:?}");
+            assert_eq!(parse_go_uint(s), uint, "ParseUint {s:?}");
         }
     }
 

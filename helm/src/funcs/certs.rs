@@ -484,7 +484,7 @@ mod tests {
             ],
         )
         .unwrap_err();
-        assert_eq!(e.0, "error parsing ip: nope");
+        assert_eq!(e.message(), "error parsing ip: nope");
         let e = call(
             "genSignedCert",
             &[
@@ -531,6 +531,6 @@ mod tests {
             &[Value::str("x"), Value::Int(1), Value::str("junk")],
         )
         .unwrap_err();
-        assert_eq!(e.0, "parsing private key: no PEM data in input");
+        assert_eq!(e.message(), "parsing private key: no PEM data in input");
     }
 }

@@ -576,11 +576,11 @@ mod tests {
         assert_eq!(
             call("mustToDate", &[s("2006-01-02"), s("2017-13-01")])
                 .unwrap_err()
-                .0,
+                .message(),
             "parsing time \"2017-13-01\": month out of range"
         );
         assert_eq!(
-            call("mustDateModify", &[s("x"), d]).unwrap_err().0,
+            call("mustDateModify", &[s("x"), d]).unwrap_err().message(),
             "time: invalid duration \"x\""
         );
     }

@@ -38,7 +38,7 @@ pub(super) fn register(fm: &mut FuncMap) {
     });
     fm.insert("mustToJson", |a| {
         arity("mustToJson", a, 1)?;
-        Ok(Value::from(encode(&a[0], true).map_err(FuncError)?))
+        Ok(Value::from(encode(&a[0], true).map_err(FuncError::new)?))
     });
     fm.insert("toPrettyJson", |a| {
         arity("toPrettyJson", a, 1)?;
@@ -49,7 +49,7 @@ pub(super) fn register(fm: &mut FuncMap) {
     fm.insert("mustToPrettyJson", |a| {
         arity("mustToPrettyJson", a, 1)?;
         Ok(Value::from(
-            encode_indent(&a[0], "  ", true).map_err(FuncError)?,
+            encode_indent(&a[0], "  ", true).map_err(FuncError::new)?,
         ))
     });
     fm.insert("toRawJson", |a| raw_json("toRawJson", a));
@@ -58,14 +58,14 @@ pub(super) fn register(fm: &mut FuncMap) {
     fm.insert("fromJsonArray", from_json_array);
     fm.insert("mustFromJson", |a| {
         arity("mustFromJson", a, 1)?;
-        decode(string(a, 0)?).map_err(FuncError)
+        decode(string(a, 0)?).map_err(FuncError::new)
     });
 }
 
 /// sprig's `toRawJson` (which panics on failure, so it fails like its `must` twin).
 fn raw_json(name: &str, a: &[Value]) -> FResult {
     arity(name, a, 1)?;
-    Ok(Value::from(encode(&a[0], false).map_err(FuncError)?))
+    Ok(Value::from(encode(&a[0], false).map_err(FuncError::new)?))
 }
 
 /// Helm's `fromJson`: a map, with the decoding error under "Error" on failure.
@@ -139,7 +139,9 @@ mod tests {
         );
         assert_eq!(text("toJson", &[Value::Float(f64::NAN)]), "");
         assert_eq!(
-            call("mustToJson", &[Value::Float(f64::NAN)]).unwrap_err().0,
+            call("mustToJson", &[Value::Float(f64::NAN)])
+                .unwrap_err()
+                .message(),
             "json: unsupported value: NaN"
         );
         assert_eq!(

@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(dig(&["a", "b"]).unwrap().to_string(), "1");
         assert_eq!(dig(&["a", "x"]).unwrap().to_string(), "d");
         assert_eq!(
-            dig(&["a", "b", "c"]).unwrap_err().0,
+            dig(&["a", "b", "c"]).unwrap_err().message(),
             "interface conversion: interface {} is int, not map[string]interface {}"
         );
         let big = d(vec![

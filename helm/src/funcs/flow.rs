@@ -52,9 +52,9 @@ mod tests {
         let fm = super::super::library();
         let req = fm.get("required").unwrap();
         let e = req(&[Value::str("need x"), Value::Nil]).unwrap_err();
-        assert_eq!(e.0, "HELM_ERR_STARTneed xHELM_ERR_END");
+        assert_eq!(e.message(), "HELM_ERR_STARTneed xHELM_ERR_END");
         assert_eq!(
-            unwrap_warning(&format!("template: x: {}", e.0)),
+            unwrap_warning(&format!("template: x: {}", e.message())),
             Some("need x")
         );
         assert!(req(&[Value::str("m"), Value::str("")]).is_err());
@@ -70,7 +70,7 @@ mod tests {
         );
         let fail = fm.get("fail").unwrap();
         assert_eq!(
-            fail(&[Value::str("boom")]).unwrap_err().0,
+            fail(&[Value::str("boom")]).unwrap_err().message(),
             warn_wrap("boom")
         );
     }

@@ -268,15 +268,15 @@ mod tests {
     #[test]
     fn non_lists_fail_like_sprig() {
         assert_eq!(
-            call("first", &[Value::str("abc")]).unwrap_err().0,
+            call("first", &[Value::str("abc")]).unwrap_err().message(),
             "Cannot find first on type string"
         );
         assert_eq!(
-            call("first", &[Value::Nil]).unwrap_err().0,
+            call("first", &[Value::Nil]).unwrap_err().message(),
             "runtime error: invalid memory address or nil pointer dereference"
         );
         assert_eq!(
-            call("concat", &[Value::Int(1)]).unwrap_err().0,
+            call("concat", &[Value::Int(1)]).unwrap_err().message(),
             "Cannot concat type int as list"
         );
     }

@@ -463,7 +463,9 @@ mod tests {
     #[test]
     fn errors_like_go() {
         assert_eq!(
-            call("div", &[Value::Int(1), Value::Int(0)]).unwrap_err().0,
+            call("div", &[Value::Int(1), Value::Int(0)])
+                .unwrap_err()
+                .message(),
             "runtime error: integer divide by zero"
         );
         assert_eq!(

@@ -77,41 +77,66 @@ pub fn library() -> FuncMap {
 /// A function's failure; the executor wraps it as Go does:
 /// `template: T:L:C: executing "T" at <name>: error calling name: MESSAGE`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FuncError(pub String);
+pub struct FuncError {
+    message: String,
+    /// Set for errors text/template itself raises while preparing a call (wrong number or type of
+    /// arguments), which Go reports at a node and without the `error calling NAME: ` prefix.
+    call: Option<CallSite>,
+}
 
-/// Marks a [`FuncError`] that text/template itself raises while preparing a call (wrong number or
-/// type of arguments), which Go reports without the `error calling NAME: ` prefix.
-const CALL_ERROR_MARK: char = '\u{1}';
+/// Where Go reports a call-level [`FuncError`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CallSite {
+    /// The function's own node (argument count).
+    Function,
+    /// Argument `n` (0-based, a piped value counting last).
+    Arg(usize),
+}
 
 impl FuncError {
     /// An error with Go's message text.
     pub fn new(msg: impl Into<String>) -> FuncError {
-        FuncError(msg.into())
+        FuncError {
+            message: msg.into(),
+            call: None,
+        }
     }
 
     /// Go's "wrong number of args for NAME: want N got M"; reported at the function's own node.
     pub fn arity(msg: impl std::fmt::Display) -> FuncError {
-        FuncError(format!("{CALL_ERROR_MARK}-{CALL_ERROR_MARK}{msg}"))
+        FuncError {
+            message: msg.to_string(),
+            call: Some(CallSite::Function),
+        }
     }
 
     /// Go's "wrong type for value; expected int; got float64" for argument `index` (0-based,
     /// counting a piped value as the last argument); reported at that argument's node.
     pub fn bad_arg(index: usize, msg: impl std::fmt::Display) -> FuncError {
-        FuncError(format!("{CALL_ERROR_MARK}{index}{CALL_ERROR_MARK}{msg}"))
+        FuncError {
+            message: msg.to_string(),
+            call: Some(CallSite::Arg(index)),
+        }
     }
 
     /// For errors made by [`FuncError::arity`] / [`FuncError::bad_arg`]: `Some((arg index or
     /// None for the function node, message))`. The executor prints these as Go does, without the
     /// `error calling NAME: ` wrapper; `None` for ordinary function errors.
     pub fn call_error(&self) -> Option<(Option<usize>, &str)> {
-        let rest = self.0.strip_prefix(CALL_ERROR_MARK)?;
-        let (idx, msg) = rest.split_once(CALL_ERROR_MARK)?;
-        Some((idx.parse().ok(), msg))
+        match self.call? {
+            CallSite::Function => Some((None, &self.message)),
+            CallSite::Arg(i) => Some((Some(i), &self.message)),
+        }
     }
 
-    /// The message text without any internal marking.
+    /// The message text.
     pub fn message(&self) -> &str {
-        self.call_error().map_or(&self.0, |(_, m)| m)
+        &self.message
+    }
+
+    /// The message text, owned.
+    pub fn into_message(self) -> String {
+        self.message
     }
 }
 

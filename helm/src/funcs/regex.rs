@@ -24,7 +24,9 @@ pub(super) fn register(fm: &mut FuncMap) {
     fm.insert("mustRegexMatch", |a| {
         arity("mustRegexMatch", a, 2)?;
         let (re, s) = (string(a, 0)?, string(a, 1)?);
-        Ok(Value::Bool(compile(re).map_err(FuncError)?.is_match(s)))
+        Ok(Value::Bool(
+            compile(re).map_err(FuncError::new)?.is_match(s),
+        ))
     });
     fm.insert("regexFindAll", |a| find_all("regexFindAll", a, true));
     fm.insert("mustRegexFindAll", |a| {
@@ -126,7 +128,7 @@ fn get(pat: &str, lenient: bool) -> Result<Regex, FuncError> {
     if lenient {
         must(pat)
     } else {
-        compile(pat).map_err(FuncError)
+        compile(pat).map_err(FuncError::new)
     }
 }
 
@@ -348,19 +350,21 @@ mod tests {
         assert_eq!(text("regexMatch", &["(", "x"], None), "false");
         assert!(call("mustRegexMatch", &["(", "x"], None)
             .unwrap_err()
-            .0
+            .message()
             .starts_with("error parsing regexp: "));
         assert!(call("regexFind", &["(", "x"], None)
             .unwrap_err()
-            .0
+            .message()
             .starts_with("regexp: Compile(`(`): error parsing regexp: "));
         // Texts checked against Helm 4.2.3.
         assert_eq!(
-            call("mustRegexFind", &["a(", "x"], None).unwrap_err().0,
+            call("mustRegexFind", &["a(", "x"], None)
+                .unwrap_err()
+                .message(),
             "error parsing regexp: missing closing ): `a(`"
         );
         assert_eq!(
-            call("regexFind", &["[", "x"], None).unwrap_err().0,
+            call("regexFind", &["[", "x"], None).unwrap_err().message(),
             "regexp: Compile(`[`): error parsing regexp: missing closing ]: `[`"
         );
     }

@@ -532,7 +532,7 @@ mod tests {
             assert_eq!(got.to_string(), want.to_string(), "{v}");
         }
         let e = f(&[Value::str(">1"), Value::str("x1")]).unwrap_err();
-        assert_eq!(e.0, "invalid semantic version");
+        assert_eq!(e.message(), "invalid semantic version");
     }
 
     #[test]

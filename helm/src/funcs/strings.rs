@@ -696,11 +696,13 @@ mod tests {
     #[test]
     fn go_runtime_errors_surface() {
         assert_eq!(
-            call("substr", &[i(-1), i(5), s("abc")]).unwrap_err().0,
+            call("substr", &[i(-1), i(5), s("abc")])
+                .unwrap_err()
+                .message(),
             "runtime error: slice bounds out of range [:5] with length 3"
         );
         assert_eq!(
-            call("repeat", &[i(-1), s("x")]).unwrap_err().0,
+            call("repeat", &[i(-1), s("x")]).unwrap_err().message(),
             "strings: negative Repeat count"
         );
         let e = call("trunc", &[Value::Float(2.0), s("abc")]).unwrap_err();

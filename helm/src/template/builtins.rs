@@ -286,14 +286,9 @@ pub(crate) fn js_escape(s: &str) -> String {
             c if (c as u32) < 0x20 => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
-            c if c.is_ascii() => out.push(c),
+            c if c.is_ascii() || crate::value::go_is_print(c) => out.push(c),
             c => {
-                let q = crate::value::go_quote(&c.to_string());
-                if q.len() == c.len_utf8() + 2 {
-                    out.push(c);
-                } else {
-                    let _ = write!(out, "\\u{:04X}", c as u32);
-                }
+                let _ = write!(out, "\\u{:04X}", c as u32);
             }
         }
     }
@@ -398,5 +393,7 @@ mod tests {
             "a\\'b\\\"c\\u003Cd\\u003E\\u0026\\u003D\\u000A\\\\"
         );
         assert_eq!(query_escape("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
+        // Non-ASCII: printable runes stay, the rest become `\uXXXX` (unicode.IsPrint).
+        assert_eq!(js_escape("é\u{200b}\u{a0}"), "é\\u200B\\u00A0");
     }
 }

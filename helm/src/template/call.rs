@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use super::ast::{Arg, Builtin, Tree};
 use super::builtins;
-use super::error::ErrorCause;
+use super::error::{ErrorCause, TemplateError};
 use super::eval::StrArg;
-use super::exec::{quote, At, Exec, Frame, MAX_INCLUDE_NESTING, R, ROOT_NAME};
-use crate::value::Value;
+use super::exec::{At, Exec, Frame, MAX_INCLUDE_NESTING, R, ROOT_NAME};
+use crate::value::{go_quote, Value};
 
 /// A `tpl` string parsed once per execution.
 pub(super) struct TplParse {
@@ -178,27 +178,26 @@ impl Exec<'_> {
         let Some(tree) = self.lookup(name) else {
             return Err(ErrorCause::Message(format!(
                 "template: no template {} associated with template {}",
-                quote(name),
-                quote(ROOT_NAME)
+                go_quote(name),
+                go_quote(ROOT_NAME)
             )));
         };
+        self.exec_captured(&tree, data)
+            .map(Value::Str)
+            .map_err(ErrorCause::Template)
+    }
+
+    /// Runs `tree` in a fresh Go state (as `include` and `tpl` do, so template depth restarts)
+    /// and splits its output off the shared buffer.
+    fn exec_captured(&mut self, tree: &Tree, data: Value) -> Result<Rc<str>, Box<TemplateError>> {
         let start = self.out.len();
-        // `include` starts a fresh Go state, so template depth restarts too.
         let depth = std::mem::replace(&mut self.depth, 0);
-        let r = self.exec_tree(&tree, data);
+        let r = self.exec_tree(tree, data);
         self.depth = depth;
-        match r {
-            Ok(()) => {
-                // One copy straight into the shared string, then the buffer is reused.
-                let v = Value::Str(Rc::from(&self.out[start..]));
-                self.out.truncate(start);
-                Ok(v)
-            }
-            Err(e) => {
-                self.out.truncate(start);
-                Err(ErrorCause::Template(e))
-            }
-        }
+        // One copy straight into the shared string, then the buffer is reused.
+        let r = r.map(|()| Rc::from(&self.out[start..]));
+        self.out.truncate(start);
+        r
     }
 
     /// Helm's `tpl`: parses `text` in a clone of the template set (its `define`s visible only
@@ -211,7 +210,7 @@ impl Exec<'_> {
             Some(p) => p.clone(),
             None => {
                 let trees = super::parse::parse(ROOT_NAME, text, self.opts.funcs)
-                    .map_err(|e| format!("cannot parse template {}: {}", quote(text), e))?;
+                    .map_err(|e| format!("cannot parse template {}: {}", go_quote(text), e))?;
                 let mut main = None;
                 let mut defines = HashMap::new();
                 for t in trees {
@@ -247,32 +246,18 @@ impl Exec<'_> {
         if let Some(d) = &parsed.defines {
             self.overlays.push(d.clone());
         }
-        let start = self.out.len();
-        let depth = std::mem::replace(&mut self.depth, 0);
-        let r = self.exec_tree(&parsed.main, data);
-        self.depth = depth;
+        let r = self.exec_captured(&parsed.main, data);
         if parsed.defines.is_some() {
             self.overlays.pop();
         }
         match r {
-            Ok(()) => {
-                let s = &self.out[start..];
-                let v = if s.contains("<no value>") {
-                    Value::from(s.replace("<no value>", ""))
-                } else {
-                    Value::Str(Rc::from(s))
-                };
-                self.out.truncate(start);
-                Ok(v)
-            }
-            Err(e) => {
-                self.out.truncate(start);
-                Err(format!(
-                    "error during tpl function execution for {}: {}",
-                    quote(text),
-                    e
-                ))
-            }
+            Ok(s) if s.contains("<no value>") => Ok(Value::from(s.replace("<no value>", ""))),
+            Ok(s) => Ok(Value::Str(s)),
+            Err(e) => Err(format!(
+                "error during tpl function execution for {}: {}",
+                go_quote(text),
+                e
+            )),
         }
     }
 }

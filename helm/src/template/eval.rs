@@ -5,8 +5,9 @@ use std::rc::Rc;
 
 use super::ast::{Arg, Callee, Command, Const, Pipe};
 use super::error::ErrorCause;
-use super::exec::{grow, quote, At, Exec, Flow, Frame, R};
-use crate::value::Value;
+use super::exec::{grow, At, Exec, Flow, Frame, R};
+use crate::funcs::FuncError;
+use crate::value::{go_quote, Value};
 
 /// A string argument: borrowed from a literal in the tree, or a computed value.
 pub(super) enum StrArg<'t> {
@@ -208,7 +209,9 @@ impl Exec<'_> {
                     );
                 }
                 if self.opts.strict {
-                    return Err(self.err(f, format!("nil data; no entry for key {}", quote(name))));
+                    return Err(
+                        self.err(f, format!("nil data; no entry for key {}", go_quote(name)))
+                    );
                 }
                 Ok((Value::Nil, false))
             }
@@ -220,7 +223,7 @@ impl Exec<'_> {
                 match got {
                     Some(v) => Ok((v, true)),
                     None if self.opts.strict => {
-                        Err(self.err(f, format!("map has no entry for key {}", quote(name))))
+                        Err(self.err(f, format!("map has no entry for key {}", go_quote(name))))
                     }
                     None => Ok((Value::Nil, true)),
                 }
@@ -380,14 +383,14 @@ impl Exec<'_> {
                 let r = func(&argv);
                 argv.clear();
                 self.arg_pool.push(argv);
-                r.map_err(|e| self.func_error(f, ident, cmd_at, args, name, e.0))
+                r.map_err(|e| self.func_error(f, ident, cmd_at, args, name, e))
             }
             Callee::Builtin(b) => self.call_builtin(f, dot, *b, name, cmd_at, args, final_),
         }
     }
 
     /// Reports a library function's error the way Go would: call-level errors (argument count
-    /// and type, see [`super::arg_count_error`]) at the function or argument node, everything
+    /// and type, see [`FuncError::call_error`]) at the function or argument node, everything
     /// else as `error calling NAME: MSG` at the command.
     pub(super) fn func_error<'t>(
         &self,
@@ -396,29 +399,25 @@ impl Exec<'_> {
         cmd_at: At<'t>,
         args: &'t [Arg],
         name: &str,
-        msg: String,
+        e: FuncError,
     ) -> Flow {
-        // `MARK index-or-"-" MARK message` (the library's `FuncError::arity`/`bad_arg`).
-        if let Some((idx, m)) = msg
-            .strip_prefix(super::CALL_ERROR_MARK)
-            .and_then(|rest| rest.split_once(super::CALL_ERROR_MARK))
-        {
-            let Ok(i) = idx.parse::<usize>() else {
-                f.at = At::Arg(ident);
-                return self.err(f, m);
-            };
-            let node = args.get(i);
-            if let Some(a) = node {
-                f.at = At::Arg(a);
-            }
-            // A literal argument gets evalArg's wording ("expected integer; found \"2\"").
-            let text = m
-                .strip_prefix("wrong type for value; expected ")
-                .and_then(|r| r.split_once("; got "))
-                .map(|(expected, got)| arg_type_message(node, expected, got))
-                .unwrap_or_else(|| m.to_string());
-            return self.err(f, text);
+        let Some((index, m)) = e.call_error() else {
+            return self.call_err(f, cmd_at, name, ErrorCause::Message(e.into_message()));
+        };
+        let Some(i) = index else {
+            f.at = At::Arg(ident);
+            return self.err(f, m);
+        };
+        let node = args.get(i);
+        if let Some(a) = node {
+            f.at = At::Arg(a);
         }
-        self.call_err(f, cmd_at, name, ErrorCause::Message(msg))
+        // A literal argument gets evalArg's wording ("expected integer; found \"2\"").
+        let text = m
+            .strip_prefix("wrong type for value; expected ")
+            .and_then(|r| r.split_once("; got "))
+            .map(|(expected, got)| arg_type_message(node, expected, got))
+            .unwrap_or_else(|| m.to_string());
+        self.err(f, text)
     }
 }

@@ -67,10 +67,6 @@ pub(super) fn grow<T>(f: impl FnOnce() -> T) -> T {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
 }
 
-pub(super) fn quote(s: &str) -> String {
-    go_quote(s)
-}
-
 impl<'s> Exec<'s> {
     pub fn new(set: &'s Templates, opts: &'s ExecOptions<'s>) -> Exec<'s> {
         Exec {
@@ -241,7 +237,7 @@ impl<'s> Exec<'s> {
         let mark = f.vars.len();
         let val = self.eval_pipeline(f, dot, &b.pipe)?;
         let inner = f.vars.len();
-        let r = match self.range_items(f, dot, b, &val, inner) {
+        let r = match self.range_items(f, b, &val, inner) {
             Ok(true) => Ok(()),
             // The range's own variables stay visible in the else branch, as in Go.
             Ok(false) => match &b.else_list {
@@ -258,7 +254,6 @@ impl<'s> Exec<'s> {
     pub(super) fn range_items<'t>(
         &mut self,
         f: &mut Frame<'t>,
-        _dot: &Value,
         b: &'t Branch,
         val: &Value,
         inner: usize,
@@ -412,7 +407,7 @@ impl<'s> Exec<'s> {
     ) -> R<()> {
         f.at = At::Tmpl(t);
         let Some(tree) = self.lookup(&t.name) else {
-            return Err(self.err(f, format!("template {} not defined", quote(&t.name))));
+            return Err(self.err(f, format!("template {} not defined", go_quote(&t.name))));
         };
         if self.depth >= MAX_TEMPLATE_DEPTH {
             return Err(self.err(

@@ -717,11 +717,7 @@ fn g_prec(x: f64, p: usize, sharp: bool) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0" } else { "0" }.into();
     }
-    let s = format!("{:.*e}", p - 1, x);
-    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i32 = e.parse().unwrap_or(0);
-    let neg = m.starts_with('-');
-    let mut digits: String = m.chars().filter(|c| c.is_ascii_digit()).collect();
+    let (neg, mut digits, exp) = crate::value::split_exp_form(&format!("{:.*e}", p - 1, x));
     if !sharp {
         while digits.len() > 1 && digits.ends_with('0') {
             digits.pop();

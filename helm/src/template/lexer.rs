@@ -349,10 +349,10 @@ impl<'a> Lexer<'a> {
                     self.emit(ItemType::Pipe);
                     true
                 }
-                '"' => self.lex_quote(),
+                '"' => self.lex_quoted('"', ItemType::String, "quoted string"),
                 '`' => self.lex_raw_quote(),
                 '$' => self.lex_field_or_variable(ItemType::Variable),
-                '\'' => self.lex_char(),
+                '\'' => self.lex_quoted('\'', ItemType::CharConstant, "character constant"),
                 '.' => {
                     match self.peek() {
                         Some(c) if c.is_ascii_digit() => {
@@ -433,22 +433,26 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_identifier(&mut self) -> bool {
-        let last;
-        loop {
+    /// Consumes alphanumerics; the word must then end at a terminator (Go's "bad character").
+    fn scan_word(&mut self) -> bool {
+        let last = loop {
             match self.next() {
                 Some(c) if is_alnum(c) => {}
                 other => {
                     if let Some(c) = other {
                         self.backup_char(c);
                     }
-                    last = other;
-                    break;
+                    break other;
                 }
             }
-        }
-        if !self.at_terminator() {
-            return self.error(format!("bad character {}", sharp_u(last.unwrap_or('\0'))));
+        };
+        self.at_terminator()
+            || self.error(format!("bad character {}", sharp_u(last.unwrap_or('\0'))))
+    }
+
+    fn lex_identifier(&mut self) -> bool {
+        if !self.scan_word() {
+            return false;
         }
         let word = &self.input[self.start..self.pos];
         let typ = match word {
@@ -480,57 +484,29 @@ impl<'a> Lexer<'a> {
             });
             return true;
         }
-        let last;
-        loop {
-            match self.next() {
-                Some(c) if is_alnum(c) => {}
-                other => {
-                    if let Some(c) = other {
-                        self.backup_char(c);
-                    }
-                    last = other;
-                    break;
-                }
-            }
-        }
-        if !self.at_terminator() {
-            return self.error(format!("bad character {}", sharp_u(last.unwrap_or('\0'))));
+        if !self.scan_word() {
+            return false;
         }
         self.emit(typ);
         true
     }
 
-    fn lex_char(&mut self) -> bool {
+    /// A `"…"` string or `'…'` character constant (the opening quote consumed): escapes skip
+    /// the next character, a newline or the end of input leaves it unterminated.
+    fn lex_quoted(&mut self, quote: char, typ: ItemType, what: &str) -> bool {
         loop {
             match self.next() {
-                Some('\\') => match self.next() {
-                    Some('\n') | None => {
-                        return self.error("unterminated character constant".into())
+                Some('\\') => {
+                    if matches!(self.next(), Some('\n') | None) {
+                        return self.error(format!("unterminated {what}"));
                     }
-                    _ => {}
-                },
-                Some('\n') | None => return self.error("unterminated character constant".into()),
-                Some('\'') => break,
+                }
+                Some('\n') | None => return self.error(format!("unterminated {what}")),
+                Some(c) if c == quote => break,
                 _ => {}
             }
         }
-        self.emit(ItemType::CharConstant);
-        true
-    }
-
-    fn lex_quote(&mut self) -> bool {
-        loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    Some('\n') | None => return self.error("unterminated quoted string".into()),
-                    _ => {}
-                },
-                Some('\n') | None => return self.error("unterminated quoted string".into()),
-                Some('"') => break,
-                _ => {}
-            }
-        }
-        self.emit(ItemType::String);
+        self.emit(typ);
         true
     }
 

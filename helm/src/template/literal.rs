@@ -4,6 +4,7 @@
 
 use super::ast::Const;
 use super::lexer::{Item, ItemType};
+use crate::funcs::args::{parse_go_int, parse_go_uint};
 
 /// Go's `strconv.Unquote` for the three literal forms the lexer produces.
 pub(super) fn unquote(s: &str) -> Result<String, String> {
@@ -101,16 +102,16 @@ pub(super) fn number(tok: &Item<'_>) -> Result<Const, String> {
         && matches!(text.as_bytes()[1], b'x' | b'X')
         && !text.contains(['p', 'P']);
     let floaty = !is_hex_int && text.contains(['.', 'e', 'E', 'p', 'P']);
-    match parse_int(text) {
-        Some(IntParse::Int(i)) => {
-            return Ok(if floaty {
-                Const::Float(i as f64)
-            } else {
-                Const::Int(i)
-            });
-        }
-        Some(IntParse::Uint) => return Ok(Const::Overflow),
-        None => {}
+    if let Some(i) = parse_go_int(text) {
+        return Ok(if floaty {
+            Const::Float(i as f64)
+        } else {
+            Const::Int(i)
+        });
+    }
+    // Valid only as a uint64 (Go's `IsUint`): an int argument reports that it overflows.
+    if parse_go_uint(text).is_some() {
+        return Ok(Const::Overflow);
     }
     let cleaned = strip_underscores(text)
         .ok_or_else(|| format!("illegal number syntax: {}", crate::value::go_quote(text)))?;
@@ -165,60 +166,11 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
-enum IntParse {
-    Int(i64),
-    /// Valid but beyond i64 (only representable as uint64).
-    Uint,
-}
-
 fn strip_underscores(s: &str) -> Option<String> {
     if s.contains("__") || s.ends_with('_') {
         return None;
     }
     Some(s.replace('_', ""))
-}
-
-/// `strconv.ParseInt(text, 0, 64)` with a uint64 fallback.
-fn parse_int(text: &str) -> Option<IntParse> {
-    let (neg, body) = match text.as_bytes().first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d, true)
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d, true)
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d, true)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..], true)
-    } else {
-        (10, lower.as_str(), false)
-    };
-    let digits = digits
-        .strip_prefix('_')
-        .filter(|_| prefixed)
-        .unwrap_or(digits);
-    let clean = strip_underscores(digits)?;
-    if clean.is_empty() || clean.starts_with('_') {
-        return None;
-    }
-    let v = u128::from_str_radix(&clean, radix).ok()?;
-    if neg {
-        if v <= i64::MAX as u128 + 1 {
-            return Some(IntParse::Int((v as i128).wrapping_neg() as i64));
-        }
-        return None;
-    }
-    if v <= i64::MAX as u128 {
-        Some(IntParse::Int(v as i64))
-    } else if v <= u64::MAX as u128 {
-        Some(IntParse::Uint)
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]
@@ -263,6 +215,22 @@ mod tests {
             number(&item("18446744073709551615")),
             Ok(Const::Overflow)
         ));
+    }
+
+    /// Go's `parse.newNumber` takes a signed text as uint64 nowhere (`strconv.ParseUint` has no
+    /// sign), so `+9223372036854775808` is a parse error, not an int that overflows at run time.
+    #[test]
+    fn plus_signed_huge_integer_is_a_parse_error_like_go() {
+        let item = Item {
+            typ: ItemType::Number,
+            pos: 0,
+            line: 1,
+            val: "+9223372036854775808".to_string().into(),
+        };
+        assert_eq!(
+            number(&item).err().as_deref(),
+            Some("integer overflow: \"+9223372036854775808\"")
+        );
     }
 
     #[test]

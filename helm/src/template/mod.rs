@@ -20,8 +20,9 @@
 //!
 //! Library functions report errors as [`FuncError`](crate::funcs::FuncError)s, shown as Go does
 //! (`error calling NAME: MSG`); argument count and type mistakes that Go's reflection would catch
-//! before the call should be built with [`arg_count_error`] and [`arg_type_error`] so they read
-//! exactly like Go's. [`TemplateError`]'s `Display` is Go's `err.Error()`;
+//! before the call should be built with [`FuncError::arity`](crate::funcs::FuncError::arity) and
+//! [`FuncError::bad_arg`](crate::funcs::FuncError::bad_arg) (or the checks of
+//! [`funcs::args`](crate::funcs::args)) so they read exactly like Go's. [`TemplateError`]'s `Display` is Go's `err.Error()`;
 //! [`TemplateError::helm_message`] is what Helm v4 prints for it.
 
 mod ast;
@@ -46,44 +47,6 @@ pub use fmt::{sprint, sprintf, sprintln};
 
 use crate::funcs::FuncMap;
 use crate::value::Value;
-
-/// Marks a [`FuncError`](crate::funcs::FuncError) message as a Go call-level error (argument
-/// count or type), which Go reports at the function or argument node without the `error calling
-/// NAME:` prefix: `MARK index MARK message`, `-` as the index for the function itself. The same
-/// convention as the library's `FuncError::arity` / `FuncError::bad_arg`.
-pub(crate) const CALL_ERROR_MARK: char = '\u{1}';
-
-/// The error a library function returns when called with the wrong number of arguments; the
-/// executor reports it as Go's reflection does: `at <NAME>: wrong number of args for NAME: want
-/// 2 got 1` (`variadic` gives Go's "want at least" form).
-pub fn arg_count_error(
-    name: &str,
-    want: usize,
-    got: usize,
-    variadic: bool,
-) -> crate::funcs::FuncError {
-    let at_least = if variadic { "at least " } else { "" };
-    crate::funcs::FuncError(format!(
-        "{CALL_ERROR_MARK}-{CALL_ERROR_MARK}wrong number of args for {name}: want {at_least}{want} got {got}"
-    ))
-}
-
-/// The error a library function returns when argument `index` (0-based, counting a piped-in
-/// final value last) does not fit the Go parameter type `expected` (`"int"`, `"string"`,
-/// `"bool"`, `"float64"`, `"[]interface {}"`, ...). The executor words it as Go's reflection
-/// does for that argument: `expected integer; found "2"` for a literal, `wrong type for value;
-/// expected int; got string` for a computed value.
-pub fn arg_type_error(index: usize, expected: &str, got: &Value) -> crate::funcs::FuncError {
-    // Nils reaching a function come out of maps: Go sees them as `interface {}`.
-    let got = if got.is_nil() {
-        "interface {}".to_string()
-    } else {
-        got.type_name()
-    };
-    crate::funcs::FuncError(format!(
-        "{CALL_ERROR_MARK}{index}{CALL_ERROR_MARK}wrong type for value; expected {expected}; got {got}"
-    ))
-}
 
 /// A parsed template set: every file and `define` by name, like Go's associated templates.
 #[derive(Debug, Default, Clone)]

@@ -43,12 +43,8 @@ fn t_set(args: &[Value]) -> Result<Value, FuncError> {
 }
 
 fn t_indent(args: &[Value]) -> Result<Value, FuncError> {
-    if args.len() != 2 {
-        return Err(arg_count_error("indent", 2, args.len(), false));
-    }
-    let Value::Int(n) = args[0] else {
-        return Err(arg_type_error(0, "int", &args[0]));
-    };
+    crate::funcs::args::arity("indent", args, 2)?;
+    let n = crate::funcs::args::int(args, 0)?;
     let pad = " ".repeat(n.max(0) as usize);
     Ok(Value::from(
         format!("{pad}{}", args[1]).replace('\n', &format!("\n{pad}")),

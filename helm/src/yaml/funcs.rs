@@ -25,7 +25,7 @@ pub fn register(fm: &mut FuncMap) {
     fm.insert("mustToToml", |a| {
         toml_encode(toml_arg("mustToToml", a)?)
             .map(Value::from)
-            .map_err(FuncError)
+            .map_err(FuncError::new)
     });
     fm.insert("fromToml", |a| Ok(from_toml(string_arg("fromToml", a)?)));
 }
@@ -40,9 +40,9 @@ fn must_to_yaml(a: &[Value]) -> Result<Value, FuncError> {
             Ok(Value::from(s))
         }
         Err(e) if e.starts_with("json:") => {
-            Err(FuncError(format!("error marshaling into JSON: {e}")))
+            Err(FuncError::new(format!("error marshaling into JSON: {e}")))
         }
-        Err(e) => Err(FuncError(e)),
+        Err(e) => Err(FuncError::new(e)),
     }
 }
 
@@ -70,8 +70,8 @@ fn from_yaml_array(a: &[Value]) -> Result<Value, FuncError> {
 /// engine turns the panic into this error.
 fn toml_arg<'a>(name: &str, a: &'a [Value]) -> Result<&'a Value, FuncError> {
     match one(name, a)? {
-        Value::Nil => Err(FuncError(
-            "reflect: call of reflect.Value.Type on zero Value".into(),
+        Value::Nil => Err(FuncError::new(
+            "reflect: call of reflect.Value.Type on zero Value",
         )),
         v => Ok(v),
     }
@@ -80,7 +80,7 @@ fn toml_arg<'a>(name: &str, a: &'a [Value]) -> Result<&'a Value, FuncError> {
 fn one<'a>(name: &str, a: &'a [Value]) -> Result<&'a Value, FuncError> {
     match a {
         [v] => Ok(v),
-        _ => Err(FuncError(format!(
+        _ => Err(FuncError::new(format!(
             "wrong number of args for {name}: want 1 got {}",
             a.len()
         ))),
@@ -91,8 +91,8 @@ fn one<'a>(name: &str, a: &'a [Value]) -> Result<&'a Value, FuncError> {
 fn string_arg<'a>(name: &str, a: &'a [Value]) -> Result<&'a str, FuncError> {
     match one(name, a)? {
         Value::Str(s) => Ok(s),
-        Value::Nil => Err(FuncError("invalid value; expected string".into())),
-        other => Err(FuncError(format!(
+        Value::Nil => Err(FuncError::new("invalid value; expected string")),
+        other => Err(FuncError::new(format!(
             "wrong type for value; expected string; got {}",
             other.type_name()
         ))),

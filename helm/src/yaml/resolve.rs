@@ -1,6 +1,8 @@
 //! go-yaml v2's implicit typing of plain scalars (YAML 1.1 `resolve.go`): which text is null, bool,
 //! int, float, timestamp or string. Both the reader and the `toYaml` quoting decision use it.
 
+use crate::funcs::args::{parse_go_int, parse_go_uint};
+
 /// What a plain scalar means to go-yaml v2.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolved {
@@ -50,10 +52,10 @@ pub fn resolve_plain(s: &str) -> Resolved {
             } else {
                 s.into()
             };
-            if let Some(i) = go_parse_int(&plain) {
+            if let Some(i) = parse_go_int(&plain) {
                 return Resolved::Int(i);
             }
-            if let Some(u) = go_parse_uint(&plain) {
+            if let Some(u) = parse_go_uint(&plain) {
                 return Resolved::Uint(u);
             }
             if is_yaml_style_float(&plain) {
@@ -85,52 +87,6 @@ fn resolve_map(s: &str) -> Option<Resolved> {
         "-.inf" | "-.Inf" | "-.INF" => Resolved::Float(f64::NEG_INFINITY),
         _ => return None,
     })
-}
-
-/// Splits Go's `strconv.ParseInt(s, 0, 64)` syntax: optional sign, then `0x`/`0o`/`0b`/`0`
-/// prefix picking the base. Returns (negative, digits, radix).
-fn split_go_int(s: &str, allow_sign: bool) -> Option<(bool, &str, u32)> {
-    let (neg, rest) = match s.as_bytes().first()? {
-        b'+' if allow_sign => (false, &s[1..]),
-        b'-' if allow_sign => (true, &s[1..]),
-        _ => (false, s),
-    };
-    let b = rest.as_bytes();
-    let (digits, radix) = if b.len() >= 2 && b[0] == b'0' {
-        match b[1] {
-            b'x' | b'X' => (&rest[2..], 16),
-            b'o' | b'O' => (&rest[2..], 8),
-            b'b' | b'B' => (&rest[2..], 2),
-            _ => (&rest[1..], 8),
-        }
-    } else {
-        (rest, 10)
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    Some((neg, digits, radix))
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)` (no underscores: callers strip them as go-yaml does).
-pub fn go_parse_int(s: &str) -> Option<i64> {
-    let (neg, digits, radix) = split_go_int(s, true)?;
-    let mag = u64::from_str_radix(digits, radix).ok()?;
-    if neg {
-        if mag <= i64::MAX as u64 + 1 {
-            Some((mag as i64).wrapping_neg())
-        } else {
-            None
-        }
-    } else {
-        i64::try_from(mag).ok()
-    }
-}
-
-/// Go's `strconv.ParseUint(s, 0, 64)`: no sign allowed.
-pub fn go_parse_uint(s: &str) -> Option<u64> {
-    let (_, digits, radix) = split_go_int(s, false)?;
-    u64::from_str_radix(digits, radix).ok()
 }
 
 /// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
@@ -358,11 +314,7 @@ pub fn format_float32_g(f: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0" } else { "0" }.into();
     }
-    let sci = format!("{x:e}");
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    let (neg, digits, exp) = crate::value::split_exp_form(&format!("{x:e}"));
     crate::value::layout_g(neg, &digits, exp, 6)
 }
 

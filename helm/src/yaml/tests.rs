@@ -499,7 +499,9 @@ fn to_toml_tables_and_quoting_match_helm() {
     let mut fm = crate::funcs::FuncMap::new();
     register(&mut fm);
     assert_eq!(
-        fm.get("toToml").unwrap()(&[Value::Nil]).unwrap_err().0,
+        fm.get("toToml").unwrap()(&[Value::Nil])
+            .unwrap_err()
+            .message(),
         "reflect: call of reflect.Value.Type on zero Value"
     );
 }
@@ -517,7 +519,7 @@ fn functions_follow_helm_error_conventions() {
     );
     let err = call("mustToYaml", &[Value::Float(f64::NAN)]).unwrap_err();
     assert_eq!(
-        err.0,
+        err.message(),
         "error marshaling into JSON: json: unsupported value: NaN"
     );
     assert_eq!(

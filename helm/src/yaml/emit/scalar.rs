@@ -67,63 +67,29 @@ impl Emitter {
             self.indention = false;
             return;
         }
-        let mut spaces = false;
-        let mut breaks = false;
-        let mut it = value.chars().peekable();
-        while let Some(c) = it.next() {
-            if c == ' ' {
-                let next_space = it.peek() == Some(&' ');
-                if allow_breaks && !spaces && self.column > self.best_width && !next_space {
-                    self.write_indent();
-                } else {
-                    self.put(c);
-                }
-                spaces = true;
-            } else if is_break(c) {
-                if !breaks && c == '\n' {
-                    self.put_break();
-                }
-                self.write_break(c);
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                self.put(c);
-                self.indention = false;
-                spaces = false;
-                breaks = false;
-            }
-        }
+        self.write_folded(value, allow_breaks, false);
         self.whitespace = false;
         self.indention = false;
     }
 
-    fn write_break(&mut self, c: char) {
-        if c == '\n' {
-            self.put_break();
-        } else {
-            self.out.push(c);
-            self.column = 0;
-        }
-    }
-
-    fn write_single(&mut self, value: &str, allow_breaks: bool) {
-        self.write_indicator("'", true, false, false);
-        let chars: Vec<char> = value.chars().collect();
-        let n = chars.len();
+    /// The body of a plain or single-quoted scalar (libyaml's `yaml_emitter_write_plain_scalar`
+    /// and `_single_quoted`): a space past the width folds the line (unless another space
+    /// follows), breaks are kept; quoted text doubles `'` and never folds at its first or last
+    /// character.
+    fn write_folded(&mut self, value: &str, allow_breaks: bool, quoted: bool) {
         let mut spaces = false;
         let mut breaks = false;
-        for (i, &c) in chars.iter().enumerate() {
+        let mut first = true;
+        let mut it = value.chars().peekable();
+        while let Some(c) = it.next() {
+            let next = it.peek().copied();
             if c == ' ' {
-                let next_space = chars.get(i + 1) == Some(&' ');
+                let inside = !quoted || (!first && next.is_some());
                 if allow_breaks
                     && !spaces
                     && self.column > self.best_width
-                    && i > 0
-                    && i < n - 1
-                    && !next_space
+                    && inside
+                    && next != Some(' ')
                 {
                     self.write_indent();
                 } else {
@@ -141,7 +107,7 @@ impl Emitter {
                 if breaks {
                     self.write_indent();
                 }
-                if c == '\'' {
+                if quoted && c == '\'' {
                     self.put('\'');
                 }
                 self.put(c);
@@ -149,7 +115,22 @@ impl Emitter {
                 spaces = false;
                 breaks = false;
             }
+            first = false;
         }
+    }
+
+    fn write_break(&mut self, c: char) {
+        if c == '\n' {
+            self.put_break();
+        } else {
+            self.out.push(c);
+            self.column = 0;
+        }
+    }
+
+    fn write_single(&mut self, value: &str, allow_breaks: bool) {
+        self.write_indicator("'", true, false, false);
+        self.write_folded(value, allow_breaks, true);
         self.write_indicator("'", false, false, false);
         self.whitespace = false;
         self.indention = false;
