@@ -30,6 +30,16 @@ pub struct Lab {
     pub cluster: Cluster,
 }
 
+/// A syncd client for the cluster of `kubeconfig`.
+pub async fn connect(kubeconfig: &Path) -> Cluster {
+    Cluster::connect(&ConnectOptions {
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+        context: None,
+    })
+    .await
+    .expect("connect to the e2e cluster")
+}
+
 /// Core v1 resource info for tests that read objects directly.
 pub fn core(kind: &str, plural: &str, namespaced: bool) -> ResourceInfo {
     ResourceInfo::core(kind, plural, namespaced)
@@ -52,12 +62,7 @@ impl Lab {
         let kubeconfig = std::env::var_os(KUBECONFIG_VAR)
             .map(PathBuf::from)
             .expect("SYNCD_E2E_KUBECONFIG is set");
-        let cluster = Cluster::connect(&ConnectOptions {
-            kubeconfig: Some(kubeconfig.clone()),
-            context: None,
-        })
-        .await
-        .expect("connect to the e2e cluster");
+        let cluster = connect(&kubeconfig).await;
         let ns = format!("syncd-e2e-{name}-{}", std::process::id());
         let ns_obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
         cluster
@@ -189,16 +194,35 @@ impl Lab {
 
     /// Deletes the lab namespace (and with it everything the test made).
     pub async fn cleanup(self) {
-        let _ = self
-            .cluster
-            .delete(
-                &core("Namespace", "namespaces", false),
-                None,
-                &self.ns,
-                None,
-                false,
-            )
-            .await;
+        delete_namespace(self.cluster.client(), &self.ns).await;
+    }
+}
+
+/// Deletes namespace `ns`, best effort, then lifts the finalizers of its pods: the Job controller
+/// puts `batch.kubernetes.io/job-tracking` on the pods it creates and only lifts it once it has
+/// counted them as finished, which never happens for Jobs whose status the fake kubelet wrote —
+/// without this the namespace would stay `Terminating` for good. In that order because a
+/// terminating namespace admits no new pod: one the Job controller creates while the namespace
+/// is deleted is in the list too.
+pub async fn delete_namespace(client: &kube::Client, ns: &str) {
+    use k8s_openapi::api::core::v1::{Namespace, Pod};
+    use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
+    let _ = Api::<Namespace>::all(client.clone())
+        .delete(ns, &DeleteParams::default())
+        .await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    if let Ok(list) = pods.list(&ListParams::default()).await {
+        let drop_finalizers = json!({"metadata": {"finalizers": null}});
+        for pod in list.items {
+            let name = pod.metadata.name.unwrap_or_default();
+            let _ = pods
+                .patch(
+                    &name,
+                    &PatchParams::default(),
+                    &Patch::Merge(&drop_finalizers),
+                )
+                .await;
+        }
     }
 }
 

@@ -796,6 +796,40 @@ async fn random_values_without_lookup_do_not_churn() {
     lab.cleanup().await;
 }
 
+/// Regression: the pod of a Job that the fake kubelet completed may keep the Job controller's
+/// `batch.kubernetes.io/job-tracking` finalizer for good (once the Job is deleted: a re-run
+/// hook, a recreate); `Lab::cleanup` used to delete the namespace without lifting it, leaving
+/// the namespace `Terminating` on the shared cluster. The pod here carries the finalizer from
+/// the start, so that the case does not hang on the Job controller's timing.
+async fn cleanup_deletes_a_namespace_whose_job_pod_holds_a_finalizer() {
+    let lab = Lab::new("cleanup").await;
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "held", "namespace": lab.ns,
+            "finalizers": ["batch.kubernetes.io/job-tracking"]},
+        "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]}});
+    lab.cluster
+        .apply(&core("Pod", "pods", true), &pod, false, true)
+        .await
+        .unwrap();
+    let cluster = syncd_e2e::connect(&lab.kubeconfig).await;
+    let ns = lab.ns.clone();
+    lab.cleanup().await;
+    let gone = cluster
+        .wait_gone(
+            &core("Namespace", "namespaces", false),
+            None,
+            &ns,
+            None,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert!(
+        gone,
+        "namespace {ns} still there a minute after the cleanup"
+    );
+}
+
 fn main() {
     syncd_e2e::runner::run(syncd_e2e::scenarios![
         first_sync_creates_second_writes_nothing,
@@ -813,5 +847,6 @@ fn main() {
         rollback_runs_the_stored_rollback_hooks,
         random_values_without_lookup_do_not_churn,
         training_code_commit_is_pinned_recreated_and_rolled_back,
+        cleanup_deletes_a_namespace_whose_job_pod_holds_a_finalizer,
     ]);
 }
