@@ -30,6 +30,20 @@ pub struct Lab {
     pub cluster: Cluster,
 }
 
+/// The kubeconfig named by [`KUBECONFIG_VAR`], if set.
+pub fn kubeconfig() -> Option<PathBuf> {
+    std::env::var_os(KUBECONFIG_VAR).map(PathBuf::from)
+}
+
+/// A kube client for the cluster of `kubeconfig`.
+pub async fn kube_client(kubeconfig: &Path) -> kube::Client {
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .expect("kube config");
+    kube::Client::try_from(config).expect("kube client")
+}
+
 /// A syncd client for the cluster of `kubeconfig`.
 pub async fn connect(kubeconfig: &Path) -> Cluster {
     Cluster::connect(&ConnectOptions {
@@ -59,21 +73,19 @@ pub fn jobs() -> ResourceInfo {
 impl Lab {
     /// A lab for test `name` on the cluster named by [`KUBECONFIG_VAR`] (which must be set).
     pub async fn new(name: &str) -> Lab {
-        let kubeconfig = std::env::var_os(KUBECONFIG_VAR)
-            .map(PathBuf::from)
-            .expect("SYNCD_E2E_KUBECONFIG is set");
+        let kubeconfig = kubeconfig().expect("SYNCD_E2E_KUBECONFIG is set");
         let cluster = connect(&kubeconfig).await;
         let ns = format!("syncd-e2e-{name}-{}", std::process::id());
-        let ns_obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
-        cluster
-            .apply(
-                &core("Namespace", "namespaces", false),
-                &ns_obj,
-                false,
-                true,
-            )
+        create_namespace(&cluster, &ns)
             .await
             .expect("create test namespace");
+        Lab::in_namespace(kubeconfig, cluster, ns)
+    }
+
+    /// A lab deploying to (and keeping its state in) the existing namespace `ns` through
+    /// `cluster`: a repo whose environment `test` lists one manifests app `app`, with no
+    /// manifest yet.
+    pub fn in_namespace(kubeconfig: PathBuf, cluster: Cluster, ns: String) -> Lab {
         let lab = Lab {
             kubeconfig,
             ns,
@@ -198,6 +210,16 @@ impl Lab {
     }
 }
 
+/// Creates (server-side applies) namespace `ns`.
+pub async fn create_namespace(cluster: &Cluster, ns: &str) -> Result<(), String> {
+    let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+    cluster
+        .apply(&core("Namespace", "namespaces", false), &obj, false, true)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("create namespace {ns}: {e}"))
+}
+
 /// Deletes namespace `ns`, best effort, then lifts the finalizers of its pods: the Job controller
 /// puts `batch.kubernetes.io/job-tracking` on the pods it creates and only lifts it once it has
 /// counted them as finished, which never happens for Jobs whose status the fake kubelet wrote —
@@ -267,11 +289,7 @@ pub struct FakeKubelet {
 impl FakeKubelet {
     /// Starts watching `ns` on the cluster of `kubeconfig`.
     pub async fn start(kubeconfig: &Path, ns: &str, fail: &[&str]) -> FakeKubelet {
-        let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-            .await
-            .expect("kube config");
-        let client = kube::Client::try_from(config).expect("kube client");
+        let client = kube_client(kubeconfig).await;
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let fail: Vec<String> = fail.iter().map(|s| s.to_string()).collect();
         let task = tokio::spawn(run_kubelet(client, ns.to_string(), fail, seen.clone()));

@@ -23,7 +23,7 @@ macro_rules! scenarios {
 
 /// Runs the scenarios (those whose name contains a command-line argument, or all).
 pub fn run(all: Vec<(&'static str, Scenario)>) {
-    if std::env::var_os(crate::KUBECONFIG_VAR).is_none() {
+    if crate::kubeconfig().is_none() {
         println!(
             "skipped: {} is not set (the e2e suite needs a cluster)",
             crate::KUBECONFIG_VAR

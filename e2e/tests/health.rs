@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use syncd::cluster::{Cluster, ConnectOptions, ResourceInfo};
+use syncd::cluster::{Cluster, ResourceInfo};
 use syncd::health::{wait_healthy, Health, HealthReport, WaitOptions, Watched};
 use syncd::object::ObjectId;
-use syncd_e2e::{FakeKubelet, KUBECONFIG_VAR};
+use syncd_e2e::FakeKubelet;
 
 /// A namespace of this test's own (`hl-<name>-<pid>`) on the e2e cluster.
 struct Ns {
@@ -20,15 +20,8 @@ struct Ns {
 
 impl Ns {
     async fn new(name: &str) -> Ns {
-        let kubeconfig = std::path::PathBuf::from(
-            std::env::var_os(KUBECONFIG_VAR).expect("SYNCD_E2E_KUBECONFIG is set"),
-        );
-        let cluster = Cluster::connect(&ConnectOptions {
-            kubeconfig: Some(kubeconfig.clone()),
-            context: None,
-        })
-        .await
-        .expect("connect to the e2e cluster");
+        let kubeconfig = syncd_e2e::kubeconfig().expect("SYNCD_E2E_KUBECONFIG is set");
+        let cluster = syncd_e2e::connect(&kubeconfig).await;
         let name = format!("hl-{name}-{}", std::process::id());
         let ns = Ns {
             cluster,

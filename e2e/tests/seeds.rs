@@ -25,7 +25,7 @@ use syncd::object::ObjectId;
 use syncd::plan::Step;
 use syncd::render::{render_app, RenderContext};
 use syncd::source::fetch::{Fetcher, DEFAULT_CACHE_BYTES};
-use syncd_e2e::{core, KUBECONFIG_VAR};
+use syncd_e2e::{create_namespace, KUBECONFIG_VAR};
 
 /// How long pruned objects may take to disappear (garbage collection of their dependents, PVC
 /// protection) before the prune check fails.
@@ -349,16 +349,7 @@ impl SeedLab {
         .await
         .map_err(|e| format!("connect: {e}"))?;
         let ns = format!("sd-{}-{}-{}", std::process::id(), case.seed, case.env);
-        let ns_obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
-        cluster
-            .apply(
-                &core("Namespace", "namespaces", false),
-                &ns_obj,
-                false,
-                true,
-            )
-            .await
-            .map_err(|e| format!("create namespace {ns}: {e}"))?;
+        create_namespace(&cluster, &ns).await?;
         let repo = tempfile::tempdir().map_err(|e| e.to_string())?;
         let cache = tempfile::tempdir().map_err(|e| e.to_string())?;
         let fetcher =
@@ -490,16 +481,7 @@ impl SeedLab {
                 let _ = self.cluster.delete(&ri, None, &id.name, None, false).await;
             }
         }
-        let _ = self
-            .cluster
-            .delete(
-                &core("Namespace", "namespaces", false),
-                None,
-                &self.ns,
-                None,
-                false,
-            )
-            .await;
+        syncd_e2e::delete_namespace(self.cluster.client(), &self.ns).await;
         drop(self.cache);
         drop(self.repo);
     }
@@ -1151,7 +1133,7 @@ fn main() {
         );
         return;
     }
-    let Some(kubeconfig) = std::env::var_os(KUBECONFIG_VAR).map(PathBuf::from) else {
+    let Some(kubeconfig) = syncd_e2e::kubeconfig() else {
         println!("skipped: {KUBECONFIG_VAR} not set");
         return;
     };

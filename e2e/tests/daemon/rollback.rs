@@ -12,8 +12,9 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::json;
+use syncd_e2e::configmap;
 
-use crate::harness::{configmap, free_port, ms, Lab};
+use crate::harness::{free_port, ms, Lab};
 
 const POLL_SECS: u64 = 5;
 
