@@ -14,6 +14,8 @@ use syncd::engine::{
     PruneOverrides, SyncReport, Target,
 };
 use syncd::render::{render_app, RenderContext};
+use syncd::source::fetch::{Fetcher, DEFAULT_CACHE_BYTES};
+use syncd::source::AppSources;
 
 /// The environment variable naming the kubeconfig of the cluster under test.
 pub const KUBECONFIG_VAR: &str = "SYNCD_E2E_KUBECONFIG";
@@ -134,39 +136,18 @@ impl Lab {
     pub async fn plan_with_sources(
         &self,
         overrides: PruneOverrides,
-    ) -> Result<(AppPlan, syncd::source::AppSources), String> {
-        let repo = syncd_config::Repo::load(self.root()).map_err(|e| e.to_string())?;
-        let env = repo.resolve("test").map_err(|e| e.to_string())?;
-        let app = &env.apps[0];
-        let fetcher = syncd::source::fetch::Fetcher::open(
-            &self.root().join(".cache"),
-            syncd::source::fetch::DEFAULT_CACHE_BYTES,
+    ) -> Result<(AppPlan, AppSources), String> {
+        let fetcher = Fetcher::open(&self.root().join(".cache"), DEFAULT_CACHE_BYTES)
+            .map_err(|e| e.to_string())?;
+        render_and_plan(
+            &self.cluster,
+            self.root(),
+            &fetcher,
+            "test",
+            "app",
+            overrides,
         )
-        .map_err(|e| e.to_string())?;
-        let fetched = fetcher.fetch_app(app).await.map_err(|e| e.to_string())?;
-        // Charts render against the live cluster, as `syncd diff`/`sync` do: live capabilities,
-        // install or upgrade from syncd's state, rendered twice to find random values.
-        let caps = capabilities(&self.cluster)
-            .await
-            .map_err(|e| e.to_string())?;
-        let release = read_release(&self.cluster, &env.state_namespace, &env.name, &app.name)
-            .await
-            .map_err(|e| e.to_string())?;
-        let rendered = {
-            let lookup = ClusterLookup::new(&self.cluster);
-            let ctx = RenderContext {
-                capabilities: caps,
-                host: &lookup,
-                releases: [(app.name.clone(), release)].into_iter().collect(),
-                render_twice: true,
-            };
-            render_app(app, &fetched.sources, self.root(), &ctx).map_err(|e| e.to_string())?
-        };
-        let target = Target::of(&env, app);
-        let plan = plan_rendered(&self.cluster, target, rendered, overrides)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok((plan, fetched.sources))
+        .await
     }
 
     /// Renders, plans and executes; returns the report and the requests it made by kind.
@@ -188,12 +169,7 @@ impl Lab {
 
     /// The plain-text diff of the current repo against the cluster.
     pub async fn diff_text(&self) -> String {
-        let plan = self.plan(PruneOverrides::default()).await.expect("plan");
-        plan.diffs()
-            .iter()
-            .filter(|d| d.is_change())
-            .map(|d| render_object_diff(d, Style::Plain))
-            .collect()
+        diff_text(&self.plan(PruneOverrides::default()).await.expect("plan"))
     }
 
     /// Reads a live object in the lab namespace.
@@ -246,6 +222,57 @@ pub async fn delete_namespace(client: &kube::Client, ns: &str) {
                 .await;
         }
     }
+}
+
+/// Renders app `app` of environment `env` of the repo at `root` against the cluster and plans
+/// it, as `syncd diff`/`sync` do: sources fetched through `fetcher`, live capabilities, install
+/// or upgrade from syncd's state, charts rendered twice to find random values. Errors are text.
+pub async fn render_and_plan(
+    cluster: &Cluster,
+    root: &Path,
+    fetcher: &Fetcher,
+    env: &str,
+    app: &str,
+    overrides: PruneOverrides,
+) -> Result<(AppPlan, AppSources), String> {
+    let repo = syncd_config::Repo::load(root).map_err(|e| e.to_string())?;
+    let env = repo.resolve(env).map_err(|e| e.to_string())?;
+    let app = env
+        .apps
+        .iter()
+        .find(|a| a.name == app)
+        .ok_or_else(|| format!("{} does not list {app}", env.name))?;
+    let fetched = fetcher.fetch_app(app).await.map_err(|e| e.to_string())?;
+    let caps = capabilities(cluster).await.map_err(|e| e.to_string())?;
+    let release = read_release(cluster, &env.state_namespace, &env.name, &app.name)
+        .await
+        .map_err(|e| e.to_string())?;
+    // Rendering is synchronous and CPU-bound (DeepSpeed generates RSA keys): let the runtime
+    // move other tasks off this worker meanwhile.
+    let rendered = tokio::task::block_in_place(|| {
+        let lookup = ClusterLookup::new(cluster);
+        let ctx = RenderContext {
+            capabilities: caps,
+            host: &lookup,
+            releases: [(app.name.clone(), release)].into_iter().collect(),
+            render_twice: true,
+        };
+        render_app(app, &fetched.sources, root, &ctx)
+    })
+    .map_err(|e| e.to_string())?;
+    let plan = plan_rendered(cluster, Target::of(&env, app), rendered, overrides)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((plan, fetched.sources))
+}
+
+/// The plain-text diff of a plan, as `syncd diff` prints it (Secret values masked).
+pub fn diff_text(plan: &AppPlan) -> String {
+    plan.diffs()
+        .iter()
+        .filter(|d| d.is_change())
+        .map(|d| render_object_diff(d, Style::Plain))
+        .collect()
 }
 
 /// A ConfigMap manifest.

@@ -16,16 +16,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use syncd::cluster::{Cluster, ConnectOptions, RequestKind};
-use syncd::diff::{render_object_diff, Style};
 use syncd::engine::{
-    capabilities, execute, list_revisions, plan_rendered, plan_rollback_to, read_release,
-    removed_apps, AppPlan, ClusterLookup, Provenance, PruneOverrides, SyncReport, Target,
+    execute, list_revisions, plan_rollback_to, removed_apps, AppPlan, Provenance, PruneOverrides,
+    SyncReport,
 };
 use syncd::object::ObjectId;
 use syncd::plan::Step;
-use syncd::render::{render_app, RenderContext};
 use syncd::source::fetch::{Fetcher, DEFAULT_CACHE_BYTES};
-use syncd_e2e::{create_namespace, KUBECONFIG_VAR};
+use syncd_e2e::{create_namespace, diff_text, render_and_plan, KUBECONFIG_VAR};
 
 /// How long pruned objects may take to disappear (garbage collection of their dependents, PVC
 /// protection) before the prune check fails.
@@ -408,47 +406,17 @@ impl SeedLab {
     /// Renders the app against the cluster and plans it, as `syncd diff`/`sync` do; also returns
     /// the pinned sources for the history record.
     async fn plan(&self) -> Result<(AppPlan, Provenance), String> {
-        let repo = syncd_config::Repo::load(self.repo.path()).map_err(|e| e.to_string())?;
-        let env = repo.resolve(&self.env).map_err(|e| e.to_string())?;
-        let app = env
-            .apps
-            .iter()
-            .find(|a| a.name == self.app)
-            .ok_or_else(|| format!("{} does not list {}", self.env, self.app))?;
-        let fetched = self
-            .fetcher
-            .fetch_app(app)
-            .await
-            .map_err(|e| e.to_string())?;
-        let caps = capabilities(&self.cluster)
-            .await
-            .map_err(|e| e.to_string())?;
-        let release = read_release(&self.cluster, &env.state_namespace, &env.name, &app.name)
-            .await
-            .map_err(|e| e.to_string())?;
-        // Rendering is synchronous and CPU-bound (DeepSpeed generates RSA keys): let the runtime
-        // move the other cases off this worker meanwhile.
-        let rendered = tokio::task::block_in_place(|| {
-            let lookup = ClusterLookup::new(&self.cluster);
-            let ctx = RenderContext {
-                capabilities: caps,
-                host: &lookup,
-                releases: [(app.name.clone(), release)].into_iter().collect(),
-                render_twice: true,
-            };
-            render_app(app, &fetched.sources, self.repo.path(), &ctx)
-        })
-        .map_err(|e| e.to_string())?;
-        let plan = plan_rendered(
+        let (plan, sources) = render_and_plan(
             &self.cluster,
-            Target::of(&env, app),
-            rendered,
+            self.repo.path(),
+            &self.fetcher,
+            &self.env,
+            &self.app,
             PruneOverrides::default(),
         )
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
         let provenance = Provenance {
-            sources: fetched.sources.records(),
+            sources: sources.records(),
             ..Provenance::default()
         };
         Ok((plan, provenance))
@@ -520,15 +488,6 @@ fn merged(base: &Value, over: &Value) -> Value {
         }
         _ => over.clone(),
     }
-}
-
-/// The plain-text diff of a plan, as `syncd diff` prints it (Secret values masked).
-fn diff_text(plan: &AppPlan) -> String {
-    plan.diffs()
-        .iter()
-        .filter(|d| d.is_change())
-        .map(|d| render_object_diff(d, Style::Plain))
-        .collect()
 }
 
 /// `Kind name` of every object a plan would change (creates, updates, recreates, prunes).
