@@ -282,6 +282,30 @@ pub fn configmap(name: &str, data: &str) -> String {
     )
 }
 
+/// Runs `git` in `dir` with a fixed identity, `main` as the default branch and neither the
+/// system's nor the user's configuration (no signing setup leaks in); returns its trimmed stdout.
+pub fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new("git")
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .map_err(|e| format!("git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// The `+`/`-` lines of a unified diff (headers excluded).
 pub fn changed_lines(diff: &str) -> Vec<String> {
     diff.lines()

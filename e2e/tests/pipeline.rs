@@ -5,7 +5,7 @@
 
 use syncd::diff::Action;
 use syncd::engine::{list_revisions, load_revision_with_hooks, plan_rollback_to, PruneOverrides};
-use syncd_e2e::{changed_lines, configmap, core, jobs, Lab};
+use syncd_e2e::{changed_lines, configmap, core, git, jobs, Lab};
 
 fn cms() -> syncd::cluster::ResourceInfo {
     core("ConfigMap", "configmaps", true)
@@ -572,31 +572,14 @@ async fn failing_post_hook_fails_the_sync_and_is_recorded() {
     lab.cleanup().await;
 }
 
-/// Runs `git` in `dir` with a fixed identity.
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 async fn training_code_commit_is_pinned_recreated_and_rolled_back() {
     let lab = Lab::new("code").await;
     let code = tempfile::tempdir().unwrap();
-    git(code.path(), &["init", "-q"]);
+    git(code.path(), &["init", "-q"]).unwrap();
     std::fs::write(code.path().join("train.py"), "print(1)\n").unwrap();
-    git(code.path(), &["add", "-A"]);
-    git(code.path(), &["commit", "-qm", "v1"]);
-    let v1 = git(code.path(), &["rev-parse", "HEAD"]);
+    git(code.path(), &["add", "-A"]).unwrap();
+    git(code.path(), &["commit", "-qm", "v1"]).unwrap();
+    let v1 = git(code.path(), &["rev-parse", "HEAD"]).unwrap();
     lab.write(
         "apps/app/app.yaml",
         &format!("apiVersion: syncd.io/v1alpha1\nkind: App\nmetadata:\n  name: app\nspec:\n  source:\n    helm:\n      chart: chart\n  sources:\n    code:\n      git: file://{}\n      ref: main\n      inject:\n        revision: source.git.revision\n", code.path().display()),
@@ -625,8 +608,8 @@ async fn training_code_commit_is_pinned_recreated_and_rolled_back() {
 
     // The training branch moves: the Job's pod template changes, so it is recreated.
     std::fs::write(code.path().join("train.py"), "print(2)\n").unwrap();
-    git(code.path(), &["commit", "-qam", "v2"]);
-    let v2 = git(code.path(), &["rev-parse", "HEAD"]);
+    git(code.path(), &["commit", "-qam", "v2"]).unwrap();
+    let v2 = git(code.path(), &["rev-parse", "HEAD"]).unwrap();
     let report = lab.sync().await.unwrap();
     assert_eq!(report.counts.recreated, 1, "{report:?}");
     let second = lab.get(&jobs(), "train").await.expect("job recreated");

@@ -23,7 +23,7 @@ use syncd::engine::{
 use syncd::object::ObjectId;
 use syncd::plan::Step;
 use syncd::source::fetch::{Fetcher, DEFAULT_CACHE_BYTES};
-use syncd_e2e::{create_namespace, diff_text, render_and_plan, KUBECONFIG_VAR};
+use syncd_e2e::{create_namespace, diff_text, git, render_and_plan, KUBECONFIG_VAR};
 
 /// How long pruned objects may take to disappear (garbage collection of their dependents, PVC
 /// protection) before the prune check fails.
@@ -501,28 +501,6 @@ fn changed_objects(plan: &AppPlan) -> BTreeSet<String> {
 
 // ---------------------------------------------------------------------------------------------
 // The training code: a git repo served by `git daemon`
-
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = std::process::Command::new("git")
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .map_err(|e| format!("git: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
 
 /// `train.git` with two commits on `main`, served read-only by `git daemon` on 127.0.0.1 until
 /// dropped. The app pins the first commit; the branch has moved on to the second.

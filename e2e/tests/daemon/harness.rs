@@ -144,24 +144,7 @@ impl Lab {
 
     /// Runs git in the repo; panics on failure; returns stdout.
     pub fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=syncd-e2e",
-                "-c",
-                "user.email=e2e@syncd.invalid",
-            ])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(self.repo())
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        syncd_e2e::git(&self.repo(), args).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Writes a repo file.
