@@ -203,31 +203,29 @@ async fn rollback_restores_earlier_object_set() {
 async fn malformed_manifest_leaves_cluster_untouched() {
     let lab = Lab::new("malformed").await;
     lab.write("apps/app/manifests/a.yaml", &configmap("a", "v"));
-    lab.write(
-        "apps/app/manifests/bad.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: [broken\n",
-    );
-    let err = lab.sync().await.unwrap_err();
-    assert!(err.contains("bad.yaml"), "{err}");
-    assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
-
-    // Valid YAML the server rejects: still nothing written, not even the valid object.
-    lab.write(
-        "apps/app/manifests/bad.yaml",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  ports:\n  - port: 99999\n",
-    );
-    let err = lab.sync().await.unwrap_err();
-    assert!(err.contains("Service"), "{err}");
-    assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
-
-    // An unknown kind is an error before anything is written.
-    lab.write(
-        "apps/app/manifests/bad.yaml",
-        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
-    );
-    let err = lab.sync().await.unwrap_err();
-    assert!(err.contains("Widget"), "{err}");
-    assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
+    // Each beside the valid `a`: the error names it, and nothing is written, not even `a`.
+    for (bad, named) in [
+        // Invalid YAML.
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: [broken\n",
+            "bad.yaml",
+        ),
+        // Valid YAML the server rejects.
+        (
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  ports:\n  - port: 99999\n",
+            "Service",
+        ),
+        // An unknown kind: an error before anything is written.
+        (
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
+            "Widget",
+        ),
+    ] {
+        lab.write("apps/app/manifests/bad.yaml", bad);
+        let err = lab.sync().await.unwrap_err();
+        assert!(err.contains(named), "{err}");
+        assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
+    }
     lab.cleanup().await;
 }
 
