@@ -421,27 +421,6 @@ impl Daemon {
         }
     }
 
-    /// SIGTERM, and wait up to `within` for a clean exit (then SIGKILL); true when it exited
-    /// by itself.
-    pub fn terminate(&mut self, within: Duration) -> bool {
-        let Some(mut c) = self.child.take() else {
-            return false;
-        };
-        let _ = Command::new("kill")
-            .args(["-TERM", &c.id().to_string()])
-            .status();
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = c.try_wait() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = c.kill();
-        let _ = c.wait();
-        false
-    }
-
     /// GETs `path`; `None` while the listener does not answer.
     pub async fn get(&self, path: &str) -> Option<(u16, String)> {
         http(self.port, "GET", path, &[], b"").await.ok()
