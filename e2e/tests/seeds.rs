@@ -1074,10 +1074,6 @@ fn main() {
         println!("skipped: {KUBECONFIG_VAR} not set");
         return;
     };
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
@@ -1086,10 +1082,7 @@ fn main() {
     let started = Instant::now();
     let selected: Vec<Case> = cases()
         .into_iter()
-        .filter(|c| {
-            let name = format!("{}/{}", c.seed, c.env);
-            filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()))
-        })
+        .filter(|c| syncd_e2e::runner::selected(&format!("{}/{}", c.seed, c.env)))
         .collect();
     // The cases share nothing but the API server (own namespaces, own repos, own clients), so
     // they run concurrently; the table keeps their order.
