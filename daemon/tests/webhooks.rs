@@ -159,6 +159,23 @@ fn paths(p: &[&str]) -> Option<Vec<String>> {
     Some(p.iter().map(|s| s.to_string()).collect())
 }
 
+/// Asserts the trigger of the delivery of a `<provider>_main_push()` payload: `main` at `AFTER`,
+/// with the files its two commits add, modify and remove.
+fn assert_main_push(t: &Trigger, provider: &str, delivery: &str) {
+    assert_eq!(t.reason, webhook_reason(provider, Some(delivery)));
+    assert_eq!(t.git_ref.as_deref(), Some("refs/heads/main"));
+    assert_eq!(t.commit.as_deref(), Some(AFTER));
+    assert_eq!(
+        t.changed_paths,
+        paths(&[
+            "apps/old/app.yaml",
+            "apps/web/Chart.yaml",
+            "apps/web/values-prod.yaml",
+            "envs/prod.yaml"
+        ])
+    );
+}
+
 // ---------------------------------------------------------------- fixtures (trimmed, real shapes)
 
 fn person() -> Value {
@@ -460,21 +477,10 @@ async fn github_push_becomes_a_trigger_with_every_changed_file() {
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     assert_eq!(body["outcome"], "accepted");
-    let t = h.trigger();
-    assert_eq!(
-        t.reason,
-        webhook_reason("github", Some("72d3162e-cc78-11e3-81ab-4c9367dc0958"))
-    );
-    assert_eq!(t.git_ref.as_deref(), Some("refs/heads/main"));
-    assert_eq!(t.commit.as_deref(), Some(AFTER));
-    assert_eq!(
-        t.changed_paths,
-        paths(&[
-            "apps/old/app.yaml",
-            "apps/web/Chart.yaml",
-            "apps/web/values-prod.yaml",
-            "envs/prod.yaml"
-        ])
+    assert_main_push(
+        &h.trigger(),
+        "github",
+        "72d3162e-cc78-11e3-81ab-4c9367dc0958",
     );
     assert_eq!(h.delivered("github", "accepted"), 1);
 }
@@ -850,21 +856,10 @@ async fn gitlab_push_becomes_a_trigger() {
         ))
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    let t = h.trigger();
-    assert_eq!(
-        t.reason,
-        webhook_reason("gitlab", Some("8b7ae3a1-2bd5-4c69-a7c1-6d3c3a6c2c4e"))
-    );
-    assert_eq!(t.git_ref.as_deref(), Some("refs/heads/main"));
-    assert_eq!(t.commit.as_deref(), Some(AFTER));
-    assert_eq!(
-        t.changed_paths,
-        paths(&[
-            "apps/old/app.yaml",
-            "apps/web/Chart.yaml",
-            "apps/web/values-prod.yaml",
-            "envs/prod.yaml"
-        ])
+    assert_main_push(
+        &h.trigger(),
+        "gitlab",
+        "8b7ae3a1-2bd5-4c69-a7c1-6d3c3a6c2c4e",
     );
 }
 
@@ -1018,21 +1013,10 @@ async fn gitea_push_becomes_a_trigger() {
         ))
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    let t = h.trigger();
-    assert_eq!(
-        t.reason,
-        webhook_reason("gitea", Some("f6266f16-1bf3-46a5-9ea4-602e06ead473"))
-    );
-    assert_eq!(t.git_ref.as_deref(), Some("refs/heads/main"));
-    assert_eq!(t.commit.as_deref(), Some(AFTER));
-    assert_eq!(
-        t.changed_paths,
-        paths(&[
-            "apps/old/app.yaml",
-            "apps/web/Chart.yaml",
-            "apps/web/values-prod.yaml",
-            "envs/prod.yaml"
-        ])
+    assert_main_push(
+        &h.trigger(),
+        "gitea",
+        "f6266f16-1bf3-46a5-9ea4-602e06ead473",
     );
 }
 

@@ -13,8 +13,9 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::{configmap, free_port, Lab, LABEL_ENV};
+use harness::{free_port, Lab, LABEL_ENV};
 use kube::api::ListParams;
+use syncd_e2e::configmap;
 
 const APPS: usize = 50;
 const PER_APP: usize = 100;
@@ -129,10 +130,10 @@ async fn bench() {
 }
 
 fn main() {
-    if harness::kubeconfig().is_none() {
+    if syncd_e2e::kubeconfig().is_none() {
         println!(
             "skipped: {} not set (the benchmark needs a cluster)",
-            harness::KUBECONFIG_VAR
+            syncd_e2e::KUBECONFIG_VAR
         );
         return;
     }

@@ -14,6 +14,8 @@ use syncd::engine::{
     PruneOverrides, SyncReport, Target,
 };
 use syncd::render::{render_app, RenderContext};
+use syncd::source::fetch::{Fetcher, DEFAULT_CACHE_BYTES};
+use syncd::source::AppSources;
 
 /// The environment variable naming the kubeconfig of the cluster under test.
 pub const KUBECONFIG_VAR: &str = "SYNCD_E2E_KUBECONFIG";
@@ -28,6 +30,30 @@ pub struct Lab {
     pub repo: tempfile::TempDir,
     /// A client.
     pub cluster: Cluster,
+}
+
+/// The kubeconfig named by [`KUBECONFIG_VAR`], if set.
+pub fn kubeconfig() -> Option<PathBuf> {
+    std::env::var_os(KUBECONFIG_VAR).map(PathBuf::from)
+}
+
+/// A kube client for the cluster of `kubeconfig`.
+pub async fn kube_client(kubeconfig: &Path) -> kube::Client {
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .expect("kube config");
+    kube::Client::try_from(config).expect("kube client")
+}
+
+/// A syncd client for the cluster of `kubeconfig`.
+pub async fn connect(kubeconfig: &Path) -> Cluster {
+    Cluster::connect(&ConnectOptions {
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+        context: None,
+    })
+    .await
+    .expect("connect to the e2e cluster")
 }
 
 /// Core v1 resource info for tests that read objects directly.
@@ -49,26 +75,19 @@ pub fn jobs() -> ResourceInfo {
 impl Lab {
     /// A lab for test `name` on the cluster named by [`KUBECONFIG_VAR`] (which must be set).
     pub async fn new(name: &str) -> Lab {
-        let kubeconfig = std::env::var_os(KUBECONFIG_VAR)
-            .map(PathBuf::from)
-            .expect("SYNCD_E2E_KUBECONFIG is set");
-        let cluster = Cluster::connect(&ConnectOptions {
-            kubeconfig: Some(kubeconfig.clone()),
-            context: None,
-        })
-        .await
-        .expect("connect to the e2e cluster");
+        let kubeconfig = kubeconfig().expect("SYNCD_E2E_KUBECONFIG is set");
+        let cluster = connect(&kubeconfig).await;
         let ns = format!("syncd-e2e-{name}-{}", std::process::id());
-        let ns_obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
-        cluster
-            .apply(
-                &core("Namespace", "namespaces", false),
-                &ns_obj,
-                false,
-                true,
-            )
+        create_namespace(&cluster, &ns)
             .await
             .expect("create test namespace");
+        Lab::in_namespace(kubeconfig, cluster, ns)
+    }
+
+    /// A lab deploying to (and keeping its state in) the existing namespace `ns` through
+    /// `cluster`: a repo whose environment `test` lists one manifests app `app`, with no
+    /// manifest yet.
+    pub fn in_namespace(kubeconfig: PathBuf, cluster: Cluster, ns: String) -> Lab {
         let lab = Lab {
             kubeconfig,
             ns,
@@ -117,39 +136,18 @@ impl Lab {
     pub async fn plan_with_sources(
         &self,
         overrides: PruneOverrides,
-    ) -> Result<(AppPlan, syncd::source::AppSources), String> {
-        let repo = syncd_config::Repo::load(self.root()).map_err(|e| e.to_string())?;
-        let env = repo.resolve("test").map_err(|e| e.to_string())?;
-        let app = &env.apps[0];
-        let fetcher = syncd::source::fetch::Fetcher::open(
-            &self.root().join(".cache"),
-            syncd::source::fetch::DEFAULT_CACHE_BYTES,
+    ) -> Result<(AppPlan, AppSources), String> {
+        let fetcher = Fetcher::open(&self.root().join(".cache"), DEFAULT_CACHE_BYTES)
+            .map_err(|e| e.to_string())?;
+        render_and_plan(
+            &self.cluster,
+            self.root(),
+            &fetcher,
+            "test",
+            "app",
+            overrides,
         )
-        .map_err(|e| e.to_string())?;
-        let fetched = fetcher.fetch_app(app).await.map_err(|e| e.to_string())?;
-        // Charts render against the live cluster, as `syncd diff`/`sync` do: live capabilities,
-        // install or upgrade from syncd's state, rendered twice to find random values.
-        let caps = capabilities(&self.cluster)
-            .await
-            .map_err(|e| e.to_string())?;
-        let release = read_release(&self.cluster, &env.state_namespace, &env.name, &app.name)
-            .await
-            .map_err(|e| e.to_string())?;
-        let rendered = {
-            let lookup = ClusterLookup::new(&self.cluster);
-            let ctx = RenderContext {
-                capabilities: caps,
-                host: &lookup,
-                releases: [(app.name.clone(), release)].into_iter().collect(),
-                render_twice: true,
-            };
-            render_app(app, &fetched.sources, self.root(), &ctx).map_err(|e| e.to_string())?
-        };
-        let target = Target::of(&env, app);
-        let plan = plan_rendered(&self.cluster, target, rendered, overrides)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok((plan, fetched.sources))
+        .await
     }
 
     /// Renders, plans and executes; returns the report and the requests it made by kind.
@@ -171,12 +169,7 @@ impl Lab {
 
     /// The plain-text diff of the current repo against the cluster.
     pub async fn diff_text(&self) -> String {
-        let plan = self.plan(PruneOverrides::default()).await.expect("plan");
-        plan.diffs()
-            .iter()
-            .filter(|d| d.is_change())
-            .map(|d| render_object_diff(d, Style::Plain))
-            .collect()
+        diff_text(&self.plan(PruneOverrides::default()).await.expect("plan"))
     }
 
     /// Reads a live object in the lab namespace.
@@ -189,17 +182,97 @@ impl Lab {
 
     /// Deletes the lab namespace (and with it everything the test made).
     pub async fn cleanup(self) {
-        let _ = self
-            .cluster
-            .delete(
-                &core("Namespace", "namespaces", false),
-                None,
-                &self.ns,
-                None,
-                false,
-            )
-            .await;
+        delete_namespace(self.cluster.client(), &self.ns).await;
     }
+}
+
+/// Creates (server-side applies) namespace `ns`.
+pub async fn create_namespace(cluster: &Cluster, ns: &str) -> Result<(), String> {
+    let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+    cluster
+        .apply(&core("Namespace", "namespaces", false), &obj, false, true)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("create namespace {ns}: {e}"))
+}
+
+/// Deletes namespace `ns`, best effort, then lifts the finalizers of its pods: the Job controller
+/// puts `batch.kubernetes.io/job-tracking` on the pods it creates and only lifts it once it has
+/// counted them as finished, which never happens for Jobs whose status the fake kubelet wrote —
+/// without this the namespace would stay `Terminating` for good. In that order because a
+/// terminating namespace admits no new pod: one the Job controller creates while the namespace
+/// is deleted is in the list too.
+pub async fn delete_namespace(client: &kube::Client, ns: &str) {
+    use k8s_openapi::api::core::v1::{Namespace, Pod};
+    use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
+    let _ = Api::<Namespace>::all(client.clone())
+        .delete(ns, &DeleteParams::default())
+        .await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    if let Ok(list) = pods.list(&ListParams::default()).await {
+        let drop_finalizers = json!({"metadata": {"finalizers": null}});
+        for pod in list.items {
+            let name = pod.metadata.name.unwrap_or_default();
+            let _ = pods
+                .patch(
+                    &name,
+                    &PatchParams::default(),
+                    &Patch::Merge(&drop_finalizers),
+                )
+                .await;
+        }
+    }
+}
+
+/// Renders app `app` of environment `env` of the repo at `root` against the cluster and plans
+/// it, as `syncd diff`/`sync` do: sources fetched through `fetcher`, live capabilities, install
+/// or upgrade from syncd's state, charts rendered twice to find random values. Errors are text.
+pub async fn render_and_plan(
+    cluster: &Cluster,
+    root: &Path,
+    fetcher: &Fetcher,
+    env: &str,
+    app: &str,
+    overrides: PruneOverrides,
+) -> Result<(AppPlan, AppSources), String> {
+    let repo = syncd_config::Repo::load(root).map_err(|e| e.to_string())?;
+    let env = repo.resolve(env).map_err(|e| e.to_string())?;
+    let app = env
+        .apps
+        .iter()
+        .find(|a| a.name == app)
+        .ok_or_else(|| format!("{} does not list {app}", env.name))?;
+    let fetched = fetcher.fetch_app(app).await.map_err(|e| e.to_string())?;
+    let caps = capabilities(cluster).await.map_err(|e| e.to_string())?;
+    let release = read_release(cluster, &env.state_namespace, &env.name, &app.name)
+        .await
+        .map_err(|e| e.to_string())?;
+    // Rendering is synchronous and CPU-bound (DeepSpeed generates RSA keys): let the runtime
+    // move other tasks off this worker meanwhile.
+    let rendered = tokio::task::block_in_place(|| {
+        let lookup = ClusterLookup::new(cluster);
+        let ctx = RenderContext {
+            capabilities: caps,
+            host: &lookup,
+            releases: [(app.name.clone(), release)].into_iter().collect(),
+            render_twice: true,
+        };
+        render_app(app, &fetched.sources, root, &ctx)
+    })
+    .map_err(|e| e.to_string())?;
+    let plan = plan_rendered(cluster, Target::of(&env, app), rendered, overrides)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((plan, fetched.sources))
+}
+
+/// The plain-text diff of a plan, as `syncd diff` prints it (Secret values masked).
+pub fn diff_text(plan: &AppPlan) -> String {
+    plan.diffs()
+        .iter()
+        .filter(|d| d.is_change())
+        .map(|d| render_object_diff(d, Style::Plain))
+        .collect()
 }
 
 /// A ConfigMap manifest.
@@ -207,6 +280,30 @@ pub fn configmap(name: &str, data: &str) -> String {
     format!(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  key: \"{data}\"\n"
     )
+}
+
+/// Runs `git` in `dir` with a fixed identity, `main` as the default branch and neither the
+/// system's nor the user's configuration (no signing setup leaks in); returns its trimmed stdout.
+pub fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new("git")
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .map_err(|e| format!("git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// The `+`/`-` lines of a unified diff (headers excluded).
@@ -243,11 +340,7 @@ pub struct FakeKubelet {
 impl FakeKubelet {
     /// Starts watching `ns` on the cluster of `kubeconfig`.
     pub async fn start(kubeconfig: &Path, ns: &str, fail: &[&str]) -> FakeKubelet {
-        let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-            .await
-            .expect("kube config");
-        let client = kube::Client::try_from(config).expect("kube client");
+        let client = kube_client(kubeconfig).await;
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let fail: Vec<String> = fail.iter().map(|s| s.to_string()).collect();
         let task = tokio::spawn(run_kubelet(client, ns.to_string(), fail, seen.clone()));

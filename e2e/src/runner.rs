@@ -21,26 +21,32 @@ macro_rules! scenarios {
     };
 }
 
-/// Runs the scenarios (those whose name contains a command-line argument, or all).
+/// Whether the command line selects scenario `name`: it contains one of the arguments (options
+/// such as `--nocapture` aside), or there is none.
+pub fn selected(name: &str) -> bool {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()))
+}
+
+/// Runs the scenarios (those [`selected`] by the command line).
 pub fn run(all: Vec<(&'static str, Scenario)>) {
-    if std::env::var_os(crate::KUBECONFIG_VAR).is_none() {
+    if crate::kubeconfig().is_none() {
         println!(
             "skipped: {} is not set (the e2e suite needs a cluster)",
             crate::KUBECONFIG_VAR
         );
         return;
     }
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     let (mut passed, mut failed) = (0, 0);
     for (name, scenario) in all {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
+        if !selected(name) {
             continue;
         }
         let started = std::time::Instant::now();

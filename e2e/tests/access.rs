@@ -6,31 +6,22 @@
 //! allows Secrets, the same sync goes through.
 //! A plain binary (`harness = false`): without a cluster it prints one `skipped:` line.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
-use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{
     ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject,
 };
 use kube::api::{Api, DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
 use serde_json::json;
-use syncd::cluster::{Cluster, ConnectOptions};
-use syncd_e2e::{configmap, core, Lab};
+use syncd_e2e::{configmap, connect, kube_client, Lab};
 
 const SA: &str = "syncd";
 
 fn admin_kubeconfig() -> PathBuf {
-    PathBuf::from(std::env::var_os(syncd_e2e::KUBECONFIG_VAR).expect("kubeconfig variable"))
-}
-
-async fn admin() -> kube::Client {
-    let kc = kube::config::Kubeconfig::read_from(admin_kubeconfig()).expect("kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .expect("kube config");
-    kube::Client::try_from(config).expect("kube client")
+    syncd_e2e::kubeconfig().expect("kubeconfig variable")
 }
 
 fn meta(name: &str) -> ObjectMeta {
@@ -64,7 +55,7 @@ struct Restricted {
 
 impl Restricted {
     async fn new(name: &str) -> Restricted {
-        let admin = admin().await;
+        let admin = kube_client(&admin_kubeconfig()).await;
         let ns = format!("ac-{name}-{}", std::process::id());
         Api::<Namespace>::all(admin.clone())
             .create(
@@ -189,23 +180,8 @@ impl Restricted {
 
     /// A lab whose syncs run as the ServiceAccount, deploying and keeping state in the namespace.
     async fn lab(&self, name: &str) -> Lab {
-        let lab = Lab {
-            kubeconfig: self.kubeconfig(),
-            ns: self.ns.clone(),
-            repo: tempfile::tempdir().expect("tempdir"),
-            cluster: connect(&self.kubeconfig()).await,
-        };
-        lab.write(
-            "apps/app/app.yaml",
-            "apiVersion: syncd.io/v1alpha1\nkind: App\nmetadata:\n  name: app\nspec:\n  source:\n    manifests:\n      path: manifests\n",
-        );
-        lab.write(
-            "environments/test.yaml",
-            &format!(
-                "apiVersion: syncd.io/v1alpha1\nkind: Environment\nmetadata:\n  name: test\nspec:\n  namespace: {ns}\n  stateNamespace: {ns}\n  apps:\n    - name: app\n",
-                ns = self.ns
-            ),
-        );
+        let cluster = connect(&self.kubeconfig()).await;
+        let lab = Lab::in_namespace(self.kubeconfig(), cluster, self.ns.clone());
         lab.write(
             &format!("apps/app/manifests/{name}.yaml"),
             &configmap(name, "v1"),
@@ -218,13 +194,7 @@ impl Restricted {
         use k8s_openapi::api::authorization::v1::{
             ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
         };
-        let kc = kube::config::Kubeconfig::read_from(self.kubeconfig()).expect("kubeconfig");
-        let client = kube::Client::try_from(
-            kube::Config::from_custom_kubeconfig(kc, &Default::default())
-                .await
-                .expect("sa config"),
-        )
-        .expect("sa client");
+        let client = kube_client(&self.kubeconfig()).await;
         let review = SelfSubjectAccessReview {
             spec: SelfSubjectAccessReviewSpec {
                 resource_attributes: Some(ResourceAttributes {
@@ -266,9 +236,8 @@ impl Restricted {
     }
 
     async fn configmap_exists(&self, name: &str) -> bool {
-        let admin_cluster = connect(&admin_kubeconfig()).await;
-        admin_cluster
-            .get(&core("ConfigMap", "configmaps", true), Some(&self.ns), name)
+        Api::<ConfigMap>::namespaced(self.admin.clone(), &self.ns)
+            .get_opt(name)
             .await
             .expect("get configmap")
             .is_some()
@@ -282,19 +251,8 @@ impl Restricted {
         let _ = Api::<ClusterRole>::all(self.admin.clone())
             .delete(&self.ns, &dp)
             .await;
-        let _ = Api::<Namespace>::all(self.admin)
-            .delete(&self.ns, &dp)
-            .await;
+        syncd_e2e::delete_namespace(&self.admin, &self.ns).await;
     }
-}
-
-async fn connect(kubeconfig: &Path) -> Cluster {
-    Cluster::connect(&ConnectOptions {
-        kubeconfig: Some(kubeconfig.to_path_buf()),
-        context: None,
-    })
-    .await
-    .expect("connect")
 }
 
 async fn app_secret_not_allowed_is_refused_and_nothing_written() {

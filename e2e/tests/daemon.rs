@@ -30,10 +30,10 @@ fn main() {
         harness::hmac_sha256_hex(b"Jefe", b"what do ya want for nothing?"),
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
     );
-    if harness::kubeconfig().is_none() {
+    if syncd_e2e::kubeconfig().is_none() {
         println!(
             "skipped: {} not set (the daemon e2e suite needs a cluster)",
-            harness::KUBECONFIG_VAR
+            syncd_e2e::KUBECONFIG_VAR
         );
         return;
     }

@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use syncd::cluster::{Cluster, ConnectOptions, ResourceInfo};
+use syncd::cluster::{Cluster, ResourceInfo};
 use syncd::health::{wait_healthy, Health, HealthReport, WaitOptions, Watched};
 use syncd::object::ObjectId;
-use syncd_e2e::{core, FakeKubelet, KUBECONFIG_VAR};
+use syncd_e2e::FakeKubelet;
 
 /// A namespace of this test's own (`hl-<name>-<pid>`) on the e2e cluster.
 struct Ns {
@@ -20,15 +20,8 @@ struct Ns {
 
 impl Ns {
     async fn new(name: &str) -> Ns {
-        let kubeconfig = std::path::PathBuf::from(
-            std::env::var_os(KUBECONFIG_VAR).expect("SYNCD_E2E_KUBECONFIG is set"),
-        );
-        let cluster = Cluster::connect(&ConnectOptions {
-            kubeconfig: Some(kubeconfig.clone()),
-            context: None,
-        })
-        .await
-        .expect("connect to the e2e cluster");
+        let kubeconfig = syncd_e2e::kubeconfig().expect("SYNCD_E2E_KUBECONFIG is set");
+        let cluster = syncd_e2e::connect(&kubeconfig).await;
         let name = format!("hl-{name}-{}", std::process::id());
         let ns = Ns {
             cluster,
@@ -74,37 +67,9 @@ impl Ns {
         report
     }
 
-    /// Deletes the namespace. Pods first lose their finalizers: the Job controller puts
-    /// `batch.kubernetes.io/job-tracking` on the pods it creates and only lifts it once it has
-    /// counted them as finished, which never happens for Jobs whose status the fake kubelet
-    /// wrote — without this the namespace would stay `Terminating` for good.
+    /// Deletes the namespace (lifting the finalizers of the pods of completed Jobs).
     async fn cleanup(self) {
-        use k8s_openapi::api::core::v1::Pod;
-        use kube::api::{Api, ListParams, Patch, PatchParams};
-        let pods: Api<Pod> = Api::namespaced(self.cluster.client().clone(), &self.name);
-        if let Ok(list) = pods.list(&ListParams::default()).await {
-            for pod in list.items {
-                let name = pod.metadata.name.unwrap_or_default();
-                let drop_finalizers = json!({"metadata": {"finalizers": null}});
-                let _ = pods
-                    .patch(
-                        &name,
-                        &PatchParams::default(),
-                        &Patch::Merge(&drop_finalizers),
-                    )
-                    .await;
-            }
-        }
-        let _ = self
-            .cluster
-            .delete(
-                &core("Namespace", "namespaces", false),
-                None,
-                &self.name,
-                None,
-                false,
-            )
-            .await;
+        syncd_e2e::delete_namespace(self.cluster.client(), &self.name).await;
     }
 }
 

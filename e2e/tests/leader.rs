@@ -6,7 +6,6 @@
 //! recorded on a ConfigMap reads back with every field, repeats aggregate into one series.
 //! A plain binary (`harness = false`): without a cluster it prints one `skipped:` line.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +15,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, DeleteParams, ObjectMeta, PostParams};
 use syncd::run::leader::{Elector, Timing};
 use syncd_config::LeaderElection;
+use syncd_e2e::kubeconfig;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -23,13 +23,10 @@ use tokio::time::Instant;
 const LEASE: Duration = Duration::from_secs(4);
 const SAMPLE: Duration = Duration::from_millis(50);
 
-fn kubeconfig() -> PathBuf {
-    PathBuf::from(std::env::var_os(syncd_e2e::KUBECONFIG_VAR).expect("kubeconfig variable"))
-}
-
 /// A client for the e2e cluster, optionally through `server` instead of the kubeconfig's URL.
 async fn client(server: Option<String>) -> kube::Client {
-    let mut kc = kube::config::Kubeconfig::read_from(kubeconfig()).expect("kubeconfig");
+    let mut kc = kube::config::Kubeconfig::read_from(kubeconfig().expect("kubeconfig variable"))
+        .expect("kubeconfig");
     if let Some(server) = server {
         for c in &mut kc.clusters {
             if let Some(cluster) = c.cluster.as_mut() {
@@ -88,9 +85,7 @@ impl Scratch {
     }
 
     async fn cleanup(self) {
-        let _ = Api::<Namespace>::all(self.client)
-            .delete(&self.ns, &DeleteParams::default())
-            .await;
+        syncd_e2e::delete_namespace(&self.client, &self.ns).await;
     }
 }
 
@@ -342,7 +337,8 @@ impl Drop for Relay {
 async fn partitioned_leader_steps_down_before_the_other_takes_over() {
     let lab = Scratch::new("partition").await;
     let server = {
-        let kc = kube::config::Kubeconfig::read_from(kubeconfig()).expect("kubeconfig");
+        let kc = kube::config::Kubeconfig::read_from(kubeconfig().expect("kubeconfig variable"))
+            .expect("kubeconfig");
         kc.clusters[0]
             .cluster
             .as_ref()

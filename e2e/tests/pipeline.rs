@@ -5,7 +5,7 @@
 
 use syncd::diff::Action;
 use syncd::engine::{list_revisions, load_revision_with_hooks, plan_rollback_to, PruneOverrides};
-use syncd_e2e::{changed_lines, configmap, core, jobs, Lab};
+use syncd_e2e::{changed_lines, configmap, core, git, jobs, Lab};
 
 fn cms() -> syncd::cluster::ResourceInfo {
     core("ConfigMap", "configmaps", true)
@@ -203,31 +203,29 @@ async fn rollback_restores_earlier_object_set() {
 async fn malformed_manifest_leaves_cluster_untouched() {
     let lab = Lab::new("malformed").await;
     lab.write("apps/app/manifests/a.yaml", &configmap("a", "v"));
-    lab.write(
-        "apps/app/manifests/bad.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: [broken\n",
-    );
-    let err = lab.sync().await.unwrap_err();
-    assert!(err.contains("bad.yaml"), "{err}");
-    assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
-
-    // Valid YAML the server rejects: still nothing written, not even the valid object.
-    lab.write(
-        "apps/app/manifests/bad.yaml",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  ports:\n  - port: 99999\n",
-    );
-    let err = lab.sync().await.unwrap_err();
-    assert!(err.contains("Service"), "{err}");
-    assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
-
-    // An unknown kind is an error before anything is written.
-    lab.write(
-        "apps/app/manifests/bad.yaml",
-        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
-    );
-    let err = lab.sync().await.unwrap_err();
-    assert!(err.contains("Widget"), "{err}");
-    assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
+    // Each beside the valid `a`: the error names it, and nothing is written, not even `a`.
+    for (bad, named) in [
+        // Invalid YAML.
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: [broken\n",
+            "bad.yaml",
+        ),
+        // Valid YAML the server rejects.
+        (
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  ports:\n  - port: 99999\n",
+            "Service",
+        ),
+        // An unknown kind: an error before anything is written.
+        (
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
+            "Widget",
+        ),
+    ] {
+        lab.write("apps/app/manifests/bad.yaml", bad);
+        let err = lab.sync().await.unwrap_err();
+        assert!(err.contains(named), "{err}");
+        assert!(lab.get(&cms(), "a").await.is_none(), "nothing written");
+    }
     lab.cleanup().await;
 }
 
@@ -572,31 +570,14 @@ async fn failing_post_hook_fails_the_sync_and_is_recorded() {
     lab.cleanup().await;
 }
 
-/// Runs `git` in `dir` with a fixed identity.
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 async fn training_code_commit_is_pinned_recreated_and_rolled_back() {
     let lab = Lab::new("code").await;
     let code = tempfile::tempdir().unwrap();
-    git(code.path(), &["init", "-q"]);
+    git(code.path(), &["init", "-q"]).unwrap();
     std::fs::write(code.path().join("train.py"), "print(1)\n").unwrap();
-    git(code.path(), &["add", "-A"]);
-    git(code.path(), &["commit", "-qm", "v1"]);
-    let v1 = git(code.path(), &["rev-parse", "HEAD"]);
+    git(code.path(), &["add", "-A"]).unwrap();
+    git(code.path(), &["commit", "-qm", "v1"]).unwrap();
+    let v1 = git(code.path(), &["rev-parse", "HEAD"]).unwrap();
     lab.write(
         "apps/app/app.yaml",
         &format!("apiVersion: syncd.io/v1alpha1\nkind: App\nmetadata:\n  name: app\nspec:\n  source:\n    helm:\n      chart: chart\n  sources:\n    code:\n      git: file://{}\n      ref: main\n      inject:\n        revision: source.git.revision\n", code.path().display()),
@@ -625,8 +606,8 @@ async fn training_code_commit_is_pinned_recreated_and_rolled_back() {
 
     // The training branch moves: the Job's pod template changes, so it is recreated.
     std::fs::write(code.path().join("train.py"), "print(2)\n").unwrap();
-    git(code.path(), &["commit", "-qam", "v2"]);
-    let v2 = git(code.path(), &["rev-parse", "HEAD"]);
+    git(code.path(), &["commit", "-qam", "v2"]).unwrap();
+    let v2 = git(code.path(), &["rev-parse", "HEAD"]).unwrap();
     let report = lab.sync().await.unwrap();
     assert_eq!(report.counts.recreated, 1, "{report:?}");
     let second = lab.get(&jobs(), "train").await.expect("job recreated");
@@ -796,6 +777,40 @@ async fn random_values_without_lookup_do_not_churn() {
     lab.cleanup().await;
 }
 
+/// Regression: the pod of a Job that the fake kubelet completed may keep the Job controller's
+/// `batch.kubernetes.io/job-tracking` finalizer for good (once the Job is deleted: a re-run
+/// hook, a recreate); `Lab::cleanup` used to delete the namespace without lifting it, leaving
+/// the namespace `Terminating` on the shared cluster. The pod here carries the finalizer from
+/// the start, so that the case does not hang on the Job controller's timing.
+async fn cleanup_deletes_a_namespace_whose_job_pod_holds_a_finalizer() {
+    let lab = Lab::new("cleanup").await;
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "held", "namespace": lab.ns,
+            "finalizers": ["batch.kubernetes.io/job-tracking"]},
+        "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]}});
+    lab.cluster
+        .apply(&core("Pod", "pods", true), &pod, false, true)
+        .await
+        .unwrap();
+    let cluster = syncd_e2e::connect(&lab.kubeconfig).await;
+    let ns = lab.ns.clone();
+    lab.cleanup().await;
+    let gone = cluster
+        .wait_gone(
+            &core("Namespace", "namespaces", false),
+            None,
+            &ns,
+            None,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert!(
+        gone,
+        "namespace {ns} still there a minute after the cleanup"
+    );
+}
+
 fn main() {
     syncd_e2e::runner::run(syncd_e2e::scenarios![
         first_sync_creates_second_writes_nothing,
@@ -813,5 +828,6 @@ fn main() {
         rollback_runs_the_stored_rollback_hooks,
         random_values_without_lookup_do_not_churn,
         training_code_commit_is_pinned_recreated_and_rolled_back,
+        cleanup_deletes_a_namespace_whose_job_pod_holds_a_finalizer,
     ]);
 }

@@ -16,16 +16,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use syncd::cluster::{Cluster, ConnectOptions, RequestKind};
-use syncd::diff::{render_object_diff, Style};
 use syncd::engine::{
-    capabilities, execute, list_revisions, plan_rendered, plan_rollback_to, read_release,
-    removed_apps, AppPlan, ClusterLookup, Provenance, PruneOverrides, SyncReport, Target,
+    execute, list_revisions, plan_rollback_to, removed_apps, AppPlan, Provenance, PruneOverrides,
+    SyncReport,
 };
 use syncd::object::ObjectId;
 use syncd::plan::Step;
-use syncd::render::{render_app, RenderContext};
 use syncd::source::fetch::{Fetcher, DEFAULT_CACHE_BYTES};
-use syncd_e2e::{core, KUBECONFIG_VAR};
+use syncd_e2e::{create_namespace, diff_text, git, render_and_plan, KUBECONFIG_VAR};
 
 /// How long pruned objects may take to disappear (garbage collection of their dependents, PVC
 /// protection) before the prune check fails.
@@ -349,16 +347,7 @@ impl SeedLab {
         .await
         .map_err(|e| format!("connect: {e}"))?;
         let ns = format!("sd-{}-{}-{}", std::process::id(), case.seed, case.env);
-        let ns_obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
-        cluster
-            .apply(
-                &core("Namespace", "namespaces", false),
-                &ns_obj,
-                false,
-                true,
-            )
-            .await
-            .map_err(|e| format!("create namespace {ns}: {e}"))?;
+        create_namespace(&cluster, &ns).await?;
         let repo = tempfile::tempdir().map_err(|e| e.to_string())?;
         let cache = tempfile::tempdir().map_err(|e| e.to_string())?;
         let fetcher =
@@ -417,47 +406,17 @@ impl SeedLab {
     /// Renders the app against the cluster and plans it, as `syncd diff`/`sync` do; also returns
     /// the pinned sources for the history record.
     async fn plan(&self) -> Result<(AppPlan, Provenance), String> {
-        let repo = syncd_config::Repo::load(self.repo.path()).map_err(|e| e.to_string())?;
-        let env = repo.resolve(&self.env).map_err(|e| e.to_string())?;
-        let app = env
-            .apps
-            .iter()
-            .find(|a| a.name == self.app)
-            .ok_or_else(|| format!("{} does not list {}", self.env, self.app))?;
-        let fetched = self
-            .fetcher
-            .fetch_app(app)
-            .await
-            .map_err(|e| e.to_string())?;
-        let caps = capabilities(&self.cluster)
-            .await
-            .map_err(|e| e.to_string())?;
-        let release = read_release(&self.cluster, &env.state_namespace, &env.name, &app.name)
-            .await
-            .map_err(|e| e.to_string())?;
-        // Rendering is synchronous and CPU-bound (DeepSpeed generates RSA keys): let the runtime
-        // move the other cases off this worker meanwhile.
-        let rendered = tokio::task::block_in_place(|| {
-            let lookup = ClusterLookup::new(&self.cluster);
-            let ctx = RenderContext {
-                capabilities: caps,
-                host: &lookup,
-                releases: [(app.name.clone(), release)].into_iter().collect(),
-                render_twice: true,
-            };
-            render_app(app, &fetched.sources, self.repo.path(), &ctx)
-        })
-        .map_err(|e| e.to_string())?;
-        let plan = plan_rendered(
+        let (plan, sources) = render_and_plan(
             &self.cluster,
-            Target::of(&env, app),
-            rendered,
+            self.repo.path(),
+            &self.fetcher,
+            &self.env,
+            &self.app,
             PruneOverrides::default(),
         )
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
         let provenance = Provenance {
-            sources: fetched.sources.records(),
+            sources: sources.records(),
             ..Provenance::default()
         };
         Ok((plan, provenance))
@@ -490,16 +449,7 @@ impl SeedLab {
                 let _ = self.cluster.delete(&ri, None, &id.name, None, false).await;
             }
         }
-        let _ = self
-            .cluster
-            .delete(
-                &core("Namespace", "namespaces", false),
-                None,
-                &self.ns,
-                None,
-                false,
-            )
-            .await;
+        syncd_e2e::delete_namespace(self.cluster.client(), &self.ns).await;
         drop(self.cache);
         drop(self.repo);
     }
@@ -540,15 +490,6 @@ fn merged(base: &Value, over: &Value) -> Value {
     }
 }
 
-/// The plain-text diff of a plan, as `syncd diff` prints it (Secret values masked).
-fn diff_text(plan: &AppPlan) -> String {
-    plan.diffs()
-        .iter()
-        .filter(|d| d.is_change())
-        .map(|d| render_object_diff(d, Style::Plain))
-        .collect()
-}
-
 /// `Kind name` of every object a plan would change (creates, updates, recreates, prunes).
 fn changed_objects(plan: &AppPlan) -> BTreeSet<String> {
     plan.diffs()
@@ -560,28 +501,6 @@ fn changed_objects(plan: &AppPlan) -> BTreeSet<String> {
 
 // ---------------------------------------------------------------------------------------------
 // The training code: a git repo served by `git daemon`
-
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = std::process::Command::new("git")
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .map_err(|e| format!("git: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
 
 /// `train.git` with two commits on `main`, served read-only by `git daemon` on 127.0.0.1 until
 /// dropped. The app pins the first commit; the branch has moved on to the second.
@@ -1151,14 +1070,10 @@ fn main() {
         );
         return;
     }
-    let Some(kubeconfig) = std::env::var_os(KUBECONFIG_VAR).map(PathBuf::from) else {
+    let Some(kubeconfig) = syncd_e2e::kubeconfig() else {
         println!("skipped: {KUBECONFIG_VAR} not set");
         return;
     };
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
@@ -1167,10 +1082,7 @@ fn main() {
     let started = Instant::now();
     let selected: Vec<Case> = cases()
         .into_iter()
-        .filter(|c| {
-            let name = format!("{}/{}", c.seed, c.env);
-            filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()))
-        })
+        .filter(|c| syncd_e2e::runner::selected(&format!("{}/{}", c.seed, c.env)))
         .collect();
     // The cases share nothing but the API server (own namespaces, own repos, own clients), so
     // they run concurrently; the table keeps their order.

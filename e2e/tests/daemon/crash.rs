@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use syncd_e2e::configmap;
 
-use crate::harness::{configmap, free_port, Lab};
+use crate::harness::{free_port, Lab};
 
 const ROUNDS: usize = 20;
 const START_OBJECTS: usize = 30;

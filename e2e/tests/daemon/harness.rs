@@ -11,12 +11,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
-use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, PostParams};
+use kube::api::{Api, ListParams, ObjectMeta, PostParams};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// The environment variable naming the kubeconfig of the cluster under test.
-pub const KUBECONFIG_VAR: &str = "SYNCD_E2E_KUBECONFIG";
 /// Overrides where the `syncd` binary is taken from.
 pub const BIN_VAR: &str = "SYNCD_BIN";
 /// The env variable the daemons read their generic webhook secret from.
@@ -75,20 +73,6 @@ fn newest_mtime(dir: &Path) -> Option<std::time::SystemTime> {
     newest
 }
 
-/// A kube client for the cluster of [`KUBECONFIG_VAR`] (which must be set).
-pub async fn client(kubeconfig: &Path) -> kube::Client {
-    let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .expect("kube config");
-    kube::Client::try_from(config).expect("kube client")
-}
-
-/// The kubeconfig named by [`KUBECONFIG_VAR`], if set.
-pub fn kubeconfig() -> Option<PathBuf> {
-    std::env::var_os(KUBECONFIG_VAR).map(PathBuf::from)
-}
-
 /// A free port on 127.0.0.1 (bound once and released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -119,8 +103,8 @@ pub struct Lab {
 impl Lab {
     /// Creates the namespaces `dm-<name>-<pid>` and `…-state` and an empty repo on `main`.
     pub async fn new(name: &str) -> Lab {
-        let kubeconfig = kubeconfig().expect("SYNCD_E2E_KUBECONFIG is set");
-        let client = client(&kubeconfig).await;
+        let kubeconfig = syncd_e2e::kubeconfig().expect("SYNCD_E2E_KUBECONFIG is set");
+        let client = syncd_e2e::kube_client(&kubeconfig).await;
         let ns = format!("dm-{name}-{}", std::process::id());
         let state_ns = format!("{ns}-state");
         let namespaces: Api<Namespace> = Api::all(client.clone());
@@ -160,24 +144,7 @@ impl Lab {
 
     /// Runs git in the repo; panics on failure; returns stdout.
     pub fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=syncd-e2e",
-                "-c",
-                "user.email=e2e@syncd.invalid",
-            ])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(self.repo())
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        syncd_e2e::git(&self.repo(), args).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Writes a repo file.
@@ -364,12 +331,7 @@ impl Lab {
 
     /// syncd's own cluster handle (for its state readers).
     pub async fn cluster(&self) -> syncd::cluster::Cluster {
-        syncd::cluster::Cluster::connect(&syncd::cluster::ConnectOptions {
-            kubeconfig: Some(self.kubeconfig.clone()),
-            context: None,
-        })
-        .await
-        .expect("connect")
+        syncd_e2e::connect(&self.kubeconfig).await
     }
 }
 
@@ -387,10 +349,9 @@ impl Drop for Lab {
                 return;
             };
             rt.block_on(async {
-                let c = client(&kubeconfig).await;
-                let api: Api<Namespace> = Api::all(c);
+                let c = syncd_e2e::kube_client(&kubeconfig).await;
                 for n in names {
-                    let _ = api.delete(&n, &DeleteParams::default()).await;
+                    syncd_e2e::delete_namespace(&c, &n).await;
                 }
             });
         });
@@ -458,27 +419,6 @@ impl Daemon {
             let _ = c.kill();
             let _ = c.wait();
         }
-    }
-
-    /// SIGTERM, and wait up to `within` for a clean exit (then SIGKILL); true when it exited
-    /// by itself.
-    pub fn terminate(&mut self, within: Duration) -> bool {
-        let Some(mut c) = self.child.take() else {
-            return false;
-        };
-        let _ = Command::new("kill")
-            .args(["-TERM", &c.id().to_string()])
-            .status();
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = c.try_wait() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = c.kill();
-        let _ = c.wait();
-        false
     }
 
     /// GETs `path`; `None` while the listener does not answer.
@@ -638,13 +578,6 @@ pub fn metric(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
         .filter(|l| l.starts_with(name) && labels.iter().all(|p| l.contains(p)))
         .filter(|l| l[name.len()..].starts_with(['{', ' ']))
         .find_map(|l| l.rsplit(' ').next().and_then(|v| v.parse().ok()))
-}
-
-/// A ConfigMap manifest with one key.
-pub fn configmap(name: &str, value: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  key: \"{value}\"\n"
-    )
 }
 
 /// A ClusterIP Service manifest.

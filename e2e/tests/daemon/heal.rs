@@ -5,8 +5,9 @@
 use std::time::{Duration, Instant};
 
 use kube::api::{Patch, PatchParams};
+use syncd_e2e::configmap;
 
-use crate::harness::{configmap, free_port, metric, ms, Lab};
+use crate::harness::{free_port, metric, ms, Lab};
 
 const POLL_SECS: u64 = 6;
 

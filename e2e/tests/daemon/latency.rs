@@ -3,8 +3,9 @@
 //! (read every 20 ms).
 
 use std::time::{Duration, Instant};
+use syncd_e2e::configmap;
 
-use crate::harness::{configmap, free_port, metric, ms, percentile, service, Lab};
+use crate::harness::{free_port, metric, ms, percentile, service, Lab};
 
 const PUSHES: usize = 20;
 const CONFIGMAPS: usize = 18;

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::api::{Api, ListParams};
+use syncd_e2e::configmap;
 
-use crate::harness::{configmap, free_port, http, ms, Lab, LABEL_APP, LABEL_ENV};
+use crate::harness::{free_port, http, ms, Lab, LABEL_APP, LABEL_ENV};
 
 const OBJECTS: usize = 50;
 
