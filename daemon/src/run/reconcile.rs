@@ -357,6 +357,10 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
     if !app.policy.auto_rollback {
         return Err((key, fail(Phase::WaitingForHealth)(health.summary)));
     }
+    // The rollback writes objects that differ from Git on purpose: stop comparing them with Git
+    // before it writes, or its own applies are taken for drift (the next render of new inputs
+    // puts the app back under watch).
+    shared.forget_desired(&app.name);
     match rollback(shared, env, &app.name, revision).await {
         Ok(Some(Restored {
             to,
@@ -377,7 +381,6 @@ async fn run(shared: &Shared, job: &Job) -> Result<Ended, Failure> {
                 )
                 .await;
             let _ = shared.machine(&app.name, |m| m.rolled_back(&key));
-            shared.forget_desired(&app.name);
             // Pinned like a manual rollback: not re-applied until a new commit or `syncd resume`,
             // across restarts too.
             let pin = crate::history::Pin {
